@@ -1,0 +1,1 @@
+"""Indexer: turns a folder of career documents into a versioned on-disk search index."""

@@ -1,0 +1,70 @@
+"""Plain dataclasses shared by the indexer's stages: documents, sections, passages, skips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PATH_SEP = " › "
+
+
+@dataclass
+class Block:
+    """One paragraph or list item of a section, as plain text."""
+
+    text: str
+    kind: str = "para"  # "para" | "item"
+    depth: int = 0  # nesting depth of a list item
+
+
+@dataclass
+class Section:
+    """A heading path (without the document title) and the blocks under that heading."""
+
+    path: tuple[str, ...]
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return PATH_SEP.join(self.path)
+
+
+@dataclass
+class Document:
+    title: str
+    source: str  # path relative to the corpus root
+    sections: list[Section] = field(default_factory=list)
+    doc_id: str = ""
+    aliases: list[str] = field(default_factory=list)
+    category: str = ""
+    format: str = ""
+
+    def word_count(self) -> int:
+        return sum(len(b.text.split()) for s in self.sections for b in s.blocks)
+
+
+@dataclass
+class Passage:
+    passage_id: str
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    ordinal: int
+
+    def embed_text(self) -> str:
+        """What the model sees: the career title and heading path give the passage its context."""
+        head = f"{self.title}{PATH_SEP}{self.section}" if self.section else self.title
+        return f"{head}: {self.text}"
+
+
+@dataclass
+class Skipped:
+    source: str
+    reason: str
+
+
+@dataclass
+class ReadResult:
+    documents: list[Document]
+    skipped: list[Skipped]
+    fingerprint: str = ""  # hash of every file's path and bytes: tells whether the corpus changed

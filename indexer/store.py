@@ -1,0 +1,236 @@
+"""The on-disk index: index/builds/<build-id>/ (FAISS + SQLite + manifest.json) and index/CURRENT naming the live one.
+
+A build is written into builds/.partial-<id>/, renamed into place when complete, and only then named in CURRENT
+(replaced atomically), so the live build is never written to and an interrupted build leaves only leftovers that
+the next build removes."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from indexer.models import Document, Passage
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+BUILDS = "builds"
+PARTIAL = ".partial-"
+FAISS_FILE = "passages.faiss"
+DB_FILE = "index.sqlite"
+MANIFEST_FILE = "manifest.json"
+REPORT_FILE = "report.json"
+
+
+class BuildError(Exception):
+    """A build that cannot go ahead or finish; the live index is untouched. The message says why."""
+
+
+@dataclass
+class Manifest:
+    build_id: str
+    created: str
+    model: str
+    dimension: int
+    documents: int
+    passages: int
+    corpus: str
+    corpus_fingerprint: str
+    format_version: int = FORMAT_VERSION
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        data = json.loads(path.read_text())
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class BuildReport:
+    """What the build read and skipped, written as report.json inside the build."""
+
+    skipped: list[dict] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)
+
+
+def new_build_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def current_build_id(index_dir: Path) -> str | None:
+    try:
+        value = (index_dir / CURRENT).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return value or None
+
+
+def build_dir(index_dir: Path, build_id: str) -> Path:
+    return index_dir / BUILDS / build_id
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder; the OS drops the lock if the builder dies."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".build.lock", "w")
+    except OSError as exc:
+        raise BuildError(f"cannot write to index folder {index_dir}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is running on {index_dir}; try again when it has finished") from None
+        yield
+    finally:
+        handle.close()
+
+
+def clean_leftovers(index_dir: Path) -> list[str]:
+    """Removes what interrupted builds left behind. Call only while holding the build lock."""
+    removed = []
+    builds = index_dir / BUILDS
+    if builds.is_dir():
+        for child in builds.iterdir():
+            if child.name.startswith(PARTIAL):
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(child.name)
+    (index_dir / (CURRENT + ".tmp")).unlink(missing_ok=True)
+    return removed
+
+
+def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(
+            """
+            CREATE TABLE documents (doc_id TEXT PRIMARY KEY, ordinal INTEGER, title TEXT, source TEXT,
+                                    format TEXT, category TEXT, aliases TEXT, sections TEXT);
+            CREATE TABLE passages (row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
+                                   section TEXT, text TEXT);
+            CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text,
+                                   tokenize = 'porter unicode61 remove_diacritics 2');
+            """
+        )
+        con.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    d.doc_id,
+                    i,
+                    d.title,
+                    d.source,
+                    d.format,
+                    d.category,
+                    json.dumps(d.aliases),
+                    json.dumps([s.label for s in d.sections]),
+                )
+                for i, d in enumerate(documents)
+            ],
+        )
+        con.executemany(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?)",
+            [(row, p.passage_id, p.doc_id, p.ordinal, p.section, p.text) for row, p in enumerate(passages)],
+        )
+        aliases = {d.doc_id: " ".join(d.aliases) for d in documents}
+        con.executemany(
+            "INSERT INTO passages_fts (rowid, title, aliases, section, text) VALUES (?,?,?,?,?)",
+            [(row, p.title, aliases.get(p.doc_id, ""), p.section, p.text) for row, p in enumerate(passages)],
+        )
+        con.commit()
+    finally:
+        con.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PartialBuild:
+    """A build being written in builds/.partial-<id>/; `finish` makes it live, `abort` removes it.
+
+    The folder exists from the start, so a builder killed half-way leaves it behind for the next build to clean."""
+
+    def __init__(self, index_dir: Path, build_id: str) -> None:
+        self.index_dir = index_dir
+        self.build_id = build_id
+        self.path = index_dir / BUILDS / (PARTIAL + build_id)
+        self.final = index_dir / BUILDS / build_id
+        self._guard(lambda: self.path.mkdir(parents=True))
+
+    def _guard(self, action):
+        try:
+            return action()
+        except OSError as exc:
+            self.abort()
+            what = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            raise BuildError(
+                f"could not write the new build into {self.index_dir} ({what}); the live index is unchanged"
+            ) from None
+
+    def write_texts(self, documents: list[Document], passages: list[Passage]) -> None:
+        self._guard(lambda: _write_sqlite(self.path / DB_FILE, documents, passages))
+
+    def write_vectors(self, vectors: np.ndarray, dimension: int) -> None:
+        def write() -> None:
+            index = faiss.IndexFlatIP(dimension)  # exact inner product over normalized vectors = cosine
+            index.add(vectors)
+            faiss.write_index(index, str(self.path / FAISS_FILE))
+
+        self._guard(write)
+
+    def finish(self, manifest: Manifest, report: BuildReport, keep: int = 3) -> Path:
+        """Writes the manifest, moves the build into place and names it in CURRENT (atomically)."""
+
+        def publish() -> None:
+            (self.path / REPORT_FILE).write_text(json.dumps(asdict(report), indent=1))
+            (self.path / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=1))
+            for f in self.path.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            os.rename(self.path, self.final)
+            tmp = self.index_dir / (CURRENT + ".tmp")
+            with open(tmp, "w") as fh:
+                fh.write(manifest.build_id + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.index_dir / CURRENT)
+            _fsync_dir(self.index_dir)
+
+        self._guard(publish)
+        prune(self.index_dir, keep)
+        return self.final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def prune(index_dir: Path, keep: int) -> list[str]:
+    """Removes old builds, keeping the newest `keep` and always the live one."""
+    live = current_build_id(index_dir)
+    builds = sorted(p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and not p.name.startswith("."))
+    removed = []
+    for old in builds[: max(0, len(builds) - max(keep, 1))]:
+        if old.name != live:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    return removed

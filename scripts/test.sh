@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up with the test dependencies (and Chromium for the page tests), then runs lint and the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh test
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  echo "test: installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+.venv/bin/ruff check indexer service scripts tests
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""Search service: a FastAPI app answering questions over the indexer's current build."""

@@ -1,0 +1,77 @@
+"""Command line: python -m service serve|ask."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+from indexer.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m service", description="Serve or query the career-search index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the API and the search page")
+    s.add_argument("--index", type=Path, default=settings.index_dir)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    a = sub.add_parser("ask", help="print the top passages for a question")
+    a.add_argument("--index", type=Path, default=settings.index_dir)
+    a.add_argument("-k", type=int, default=5, help="number of results (1-100)")
+    a.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    a.add_argument("--json", action="store_true", help="print the API's JSON")
+    a.add_argument("question")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)
+
+    if args.command == "serve":
+        import uvicorn
+
+        from service.app import create_app
+
+        uvicorn.run(
+            create_app(args.index, settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
+        )
+        return 0
+    return ask(args, settings)
+
+
+def ask(args: argparse.Namespace, settings) -> int:
+    from indexer.embedder import ModelError, get_embedder
+    from indexer.search import Searcher
+    from indexer.snapshot import IndexUnavailable, open_snapshot
+    from service.answers import answer
+
+    question = args.question.strip()
+    if not question or len(question) > 1000:
+        print("error: the question must be 1-1000 characters", file=sys.stderr)
+        return 2
+    if not 1 <= args.k <= 100:
+        print("error: -k must be between 1 and 100", file=sys.stderr)
+        return 2
+    try:
+        snapshot = open_snapshot(args.index, expect_model=settings.model)
+        searcher = Searcher(snapshot, get_embedder(settings))
+    except (IndexUnavailable, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    response = answer(searcher, question, k=args.k, mode=args.mode)
+    if args.json:
+        print(response.model_dump_json(indent=2, exclude_none=True))
+        return 0
+    if not response.results:
+        print("no results")
+    for r in response.results:
+        print(f"{r.rank}. {r.title} › {r.section}  (score {r.score:.3f}, {r.source})")
+        print(textwrap.indent(textwrap.fill(r.text.replace("\n", " "), 100), "   "))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

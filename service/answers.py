@@ -1,0 +1,48 @@
+"""Turns search hits into the API's response objects; shared by the HTTP API and the `ask` command."""
+
+from __future__ import annotations
+
+import time
+
+from indexer.query import terms
+from indexer.search import Filters, Searcher
+from service.schemas import Explain, Result, SearchResponse
+from service.snippets import make_snippet
+
+
+def answer(
+    searcher: Searcher,
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    per_doc: int = 2,
+    filters: Filters | None = None,
+    explain: bool = False,
+) -> SearchResponse:
+    started = time.perf_counter()
+    hits = searcher.search(query, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    words = terms(query)
+    results = [
+        Result(
+            rank=h.rank,
+            score=round(h.score, 5),
+            title=h.passage.title,
+            section=h.passage.section,
+            text=h.passage.text,
+            snippet=make_snippet(h.passage.text, words),
+            doc_id=h.passage.doc_id,
+            passage_id=h.passage.passage_id,
+            source=h.passage.source,
+            explain=Explain(
+                dense_rank=h.dense_rank,
+                lexical_rank=h.lexical_rank,
+                dense_score=h.dense_score,
+                lexical_score=h.lexical_score,
+            )
+            if explain
+            else None,
+        )
+        for h in hits
+    ]
+    took = (time.perf_counter() - started) * 1000
+    return SearchResponse(query=query, took_ms=round(took, 2), mode=mode, results=results)

@@ -1,0 +1,174 @@
+"""The FastAPI app: search API, documents, health and stats, and the search page."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from indexer.search import MODES, Filters, Searcher
+from indexer.settings import Settings, get_settings
+from service.answers import answer
+from service.holder import IndexHolder
+from service.schemas import DocumentDetail, DocumentList, DocumentSummary, PassageOut, SearchResponse, Stats
+
+log = logging.getLogger("career_search.api")
+STATIC = Path(__file__).parent / "static"
+MAX_QUERY_CHARS = 1000
+
+
+def _security_headers(settings: Settings) -> dict[str, str]:
+    ancestors = " ".join(["'self'", *settings.allowed_origins])
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+
+
+def create_app(index_dir: Path | None = None, settings: Settings | None = None, watch: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    holder = IndexHolder(Path(index_dir or settings.index_dir), settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if watch:
+            holder.start()
+        yield
+        holder.stop()
+
+    app = FastAPI(
+        title="career-search",
+        description="Semantic search over career documents.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    headers = _security_headers(settings)
+
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET"], allow_headers=["*"]
+        )
+
+    @app.middleware("http")
+    async def add_headers(request: Request, call_next):
+        response = await call_next(request)
+        if not request.url.path.startswith("/docs") and not request.url.path.startswith("/redoc"):
+            for key, value in headers.items():
+                response.headers.setdefault(key, value)
+        else:
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", [])[1:]) or "request"
+            parts.append(f"{where}: {err.get('msg', 'invalid value')}")
+        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request failed: %s", request.url.path)
+        return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+
+    def searcher() -> Searcher:
+        current = holder.searcher
+        if current is None:
+            raise HTTPException(503, detail=f"index not ready: {holder.reason}")
+        return current
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        current = holder.searcher
+        if current is None:
+            return JSONResponse({"status": "not ready", "reason": holder.reason}, status_code=503)
+        return JSONResponse({"status": "ready", "build_id": current.snapshot.build_id})
+
+    @app.get("/api/search", response_model=SearchResponse, response_model_exclude_none=True)
+    def search(
+        q: str = Query("", description="the question, 1-1000 characters"),
+        k: int = Query(10, ge=1, le=100, description="number of results"),
+        mode: str = Query("hybrid", description="hybrid, dense or lexical"),
+        per_doc: int = Query(2, ge=0, le=100, description="most passages per document (0 = no limit)"),
+        doc: str = Query("", max_length=200, description="only documents whose id contains this"),
+        title: str = Query("", max_length=200, description="only careers whose title contains this"),
+        section: str = Query("", max_length=200, description="only sections whose heading path contains this"),
+        explain: bool = Query(False, description="add each side's rank and score"),
+    ) -> SearchResponse:
+        query = q.strip()
+        if not query:
+            raise HTTPException(422, detail="q: the question must not be empty (1-1000 characters)")
+        if len(query) > MAX_QUERY_CHARS:
+            raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
+        if mode not in MODES:
+            raise HTTPException(422, detail=f"mode: must be one of {', '.join(MODES)}")
+        current = searcher()
+        return answer(current, query, k, mode, per_doc, Filters(doc, title, section), explain)
+
+    @app.get("/api/documents", response_model=DocumentList)
+    def documents() -> DocumentList:
+        snap = searcher().snapshot
+        return DocumentList(
+            documents=[
+                DocumentSummary(
+                    doc_id=d.doc_id, title=d.title, source=d.source, passages=len(d.passage_rows), category=d.category
+                )
+                for d in snap.documents.values()
+            ]
+        )
+
+    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail)
+    def document(doc_id: str) -> DocumentDetail:
+        snap = searcher().snapshot
+        d = snap.documents.get(doc_id)
+        if d is None:
+            raise HTTPException(404, detail=f"no document with id {doc_id!r}; GET /api/documents lists them")
+        return DocumentDetail(
+            doc_id=d.doc_id,
+            title=d.title,
+            source=d.source,
+            category=d.category,
+            aliases=d.aliases,
+            sections=d.sections,
+            passages=[
+                PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
+                for p in (snap.passages[r] for r in d.passage_rows)
+            ],
+        )
+
+    @app.get("/api/stats", response_model=Stats)
+    def stats() -> Stats:
+        m = searcher().snapshot.manifest
+        return Stats(
+            model=m.model,
+            dimension=m.dimension,
+            documents=m.documents,
+            passages=m.passages,
+            build_id=m.build_id,
+            built_at=m.created,
+            corpus_fingerprint=m.corpus_fingerprint,
+            format_version=m.format_version,
+        )
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

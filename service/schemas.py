@@ -1,0 +1,71 @@
+"""The API's response shapes (also printed by `python -m service ask --json`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Explain(BaseModel):
+    dense_rank: int | None
+    lexical_rank: int | None
+    dense_score: float | None
+    lexical_score: float | None
+
+
+class Result(BaseModel):
+    rank: int
+    score: float
+    title: str
+    section: str
+    text: str
+    snippet: str
+    doc_id: str
+    passage_id: str
+    source: str
+    explain: Explain | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    took_ms: float
+    mode: str
+    results: list[Result]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    passages: int
+    category: str = ""
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class PassageOut(BaseModel):
+    passage_id: str
+    section: str
+    text: str
+
+
+class DocumentDetail(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    category: str
+    aliases: list[str]
+    sections: list[str]
+    passages: list[PassageOut]
+
+
+class Stats(BaseModel):
+    model: str
+    dimension: int
+    documents: int
+    passages: int
+    build_id: str
+    built_at: str
+    corpus_fingerprint: str
+    format_version: int
