@@ -9,17 +9,16 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse
 
 from indexer.search import MODES, Filters, Searcher
 from indexer.settings import Settings, get_settings
 from service.answers import answer
 from service.holder import IndexHolder
+from service.page import mount_page
 from service.schemas import DocumentDetail, DocumentList, DocumentSummary, PassageOut, SearchResponse, Stats
 
 log = logging.getLogger("career_search.api")
-STATIC = Path(__file__).parent / "static"
 MAX_QUERY_CHARS = 1000
 
 
@@ -166,9 +165,5 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
             format_version=m.format_version,
         )
 
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mount_page(app, holder)
     return app
