@@ -64,7 +64,7 @@ def _units(section: Section, max_words: int, heading_line: bool) -> list[_Unit]:
 
 def _is_within(path: tuple[str, ...], first: tuple[str, ...]) -> bool:
     """path is a sibling of first (same parent) or below first."""
-    return path[: len(first) - 1] == first[:-1] and len(path) >= len(first)
+    return path[:-1] == first[:-1] or path[: len(first)] == first
 
 
 def _groups(doc: Document, min_words: int, max_words: int) -> list[_Group]:

@@ -1,0 +1,138 @@
+"""Shared fixtures: one embedding model per session, a small corpus of our own, and real servers on free ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexer.build import build_index
+from indexer.embedder import Embedder, get_embedder
+from indexer.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+MINI_CORPUS = FIXTURES / "mini"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(reload_interval=0.3)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> Embedder:
+    """Loading the model takes seconds: load it once for the whole session."""
+    return get_embedder(settings)
+
+
+@pytest.fixture(scope="session")
+def mini_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder: Embedder) -> Path:
+    """An index of tests/fixtures/mini, built once; tests must not write to it."""
+    index = tmp_path_factory.mktemp("mini-index")
+    build_index(MINI_CORPUS, index, settings, progress=False)
+    return index
+
+
+@pytest.fixture
+def mini_corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the small corpus, for tests that change documents."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(MINI_CORPUS, dest)
+    return dest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Runs `python -m ...` in this venv, as a user would from the shell."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+class Server:
+    """A real `python -m service serve` process on a free port."""
+
+    def __init__(self, index: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = index.parent / f"server-{self.port}.log"
+        self._log = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--index", str(index), "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "CAREER_SEARCH_RELOAD_INTERVAL": "0.3", **(env or {})},
+        )
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
+
+    def get(self, path: str, **params) -> httpx.Response:
+        return httpx.get(self.url + path, params=params, timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def start_server() -> Iterator:
+    servers: list[Server] = []
+
+    def start(index: Path, wait: bool = True, env: dict[str, str] | None = None) -> Server:
+        server = Server(index, env)
+        servers.append(server)
+        if wait:
+            server.wait_ready()
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def mini_server(tmp_path_factory: pytest.TempPathFactory, mini_index: Path) -> Iterator[Server]:
+    """One server over the small index for read-only API and page tests."""
+    server = Server(mini_index)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
