@@ -1,0 +1,364 @@
+"""Retrieval-quality evaluation: judging hits against questions and scoring runs with ir-measures.
+
+Used by scripts/evaluate.py (the command line) and tests/scripts/test_evaluate.py (the CI regression guard).
+ir-measures is a test dependency, so it is imported only when metrics are computed.
+
+Metric names follow what people mean rather than ir-measures' spelling: "Recall@k" is the share of questions
+with a relevant passage (or document) in the top k, which is ir-measures' Success@k. ir-measures' own R@k
+divides by the number of relevant items, which is not the question we ask when one relevant item suffices.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from indexer.search import MODES, Searcher
+from indexer.snapshot import IndexSnapshot
+from indexer.text import slugify
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+SPLITS = ("tune", "heldout", "all")
+HELDOUT_SHARE = 0.3
+K = 10
+
+# name shown -> ir-measures measure name (parsed lazily: ir-measures is only needed when scoring)
+PASSAGE_MEASURES = {
+    "Recall@1": "Success@1",
+    "Recall@5": "Success@5",
+    "Recall@10": "Success@10",
+    "MRR@10": "RR@10",
+    "nDCG@10": "nDCG@10",
+}
+DOCUMENT_MEASURES = {
+    "Acc@1": "Success@1",
+    "Recall@5": "Success@5",
+    "Recall@10": "Success@10",
+    "MRR@10": "RR@10",
+}
+ESCO_MEASURES = {"Acc@1": "Success@1", "Recall@10": "Success@10"}
+
+
+# --- questions -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Question:
+    id: str
+    query: str
+    doc: str
+    answer: str = ""  # empty: only the document is judged (ESCO queries)
+    type: str = ""
+    split: str = ""
+
+
+def load_questions(path: Path = DEFAULT_QUESTIONS, split: str = "all", limit: int | None = None) -> list[Question]:
+    """The questions of one split ("tune", "heldout" or "all"), in file order; the first `limit` if given."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+    questions = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                q = Question(**json.loads(line))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a question record ({exc})") from None
+            if split == "all" or q.split == split:
+                questions.append(q)
+    return questions[:limit] if limit is not None else questions
+
+
+def split_key(question_id: str) -> str:
+    return hashlib.sha1(question_id.encode("utf-8")).hexdigest()
+
+
+def assign_splits(questions: Iterable[Question], share: float = HELDOUT_SHARE) -> dict[str, str]:
+    """id -> "heldout" | "tune": within each type, the round(share * n) questions first in sha1(id) order are held
+    out. Depends only on ids and types, never on search results, so it is stable as questions are added."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for q in questions:
+        by_type[q.type].append(q.id)
+    splits = {}
+    for ids in by_type.values():
+        ids.sort(key=split_key)
+        held = int(len(ids) * share + 0.5)
+        for i, qid in enumerate(ids):
+            splits[qid] = "heldout" if i < held else "tune"
+    return splits
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def contains_answer(text: str, answer: str) -> bool:
+    """Case-insensitive, whitespace-normalized substring test."""
+    return normalize(answer) in normalize(text)
+
+
+# --- judging ---------------------------------------------------------------------------------------------------
+
+
+def passage_qrels(snapshot: IndexSnapshot, questions: Sequence[Question]) -> dict[str, dict[str, int]]:
+    """question id -> {passage_id: 1} for every passage of the question's document that contains the answer."""
+    by_doc: dict[str, list] = defaultdict(list)
+    for p in snapshot.passages:
+        by_doc[p.doc_id].append(p)
+    return {
+        q.id: {p.passage_id: 1 for p in by_doc.get(q.doc, []) if contains_answer(p.text, q.answer)}
+        for q in questions
+        if q.answer
+    }
+
+
+def document_qrels(questions: Sequence[Question]) -> dict[str, dict[str, int]]:
+    return {q.id: {q.doc: 1} for q in questions}
+
+
+def ranked_scores(ids: Sequence[str]) -> dict[str, float]:
+    """A run entry from a ranked list: strictly descending scores, so no tie-breaking can reorder it."""
+    return {i: float(len(ids) - r) for r, i in enumerate(ids)}
+
+
+def unique_docs(hits) -> list[str]:
+    """The documents of the hits in order, each once: the result list at document level."""
+    docs: list[str] = []
+    for h in hits:
+        if h.passage.doc_id not in docs:
+            docs.append(h.passage.doc_id)
+    return docs
+
+
+def score(measures: dict[str, str], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]):
+    """Mean of each measure over all questions in qrels (a question missing from the run scores 0)."""
+    import ir_measures
+
+    parsed = {name: ir_measures.parse_measure(m) for name, m in measures.items()}
+    run = {qid: run.get(qid, {}) for qid in qrels}
+    agg = ir_measures.calc_aggregate(list(set(parsed.values())), qrels, run) if qrels else {}
+    return {name: float(agg.get(m, 0.0)) for name, m in parsed.items()}
+
+
+@dataclass
+class Outcome:
+    """One question in one mode: where its relevant passage and document came, and what came first."""
+
+    id: str
+    query: str
+    doc: str
+    passage_rank: int | None
+    doc_rank: int | None
+    first_doc: str
+    first_section: str
+    first_text: str
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    passage: dict[str, float]
+    document: dict[str, float]
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def misses(self, k: int = 5) -> list[Outcome]:
+        """Questions whose relevant passage is not in the top k (document, for questions judged by document)."""
+
+        def rank(o: Outcome) -> int | None:
+            return o.passage_rank if self.passage else o.doc_rank
+
+        return [o for o in self.outcomes if rank(o) is None or rank(o) > k]
+
+
+def run_mode(
+    searcher: Searcher,
+    questions: Sequence[Question],
+    mode: str,
+    k: int = K,
+    per_doc: int = 2,
+    qrels: dict[str, dict[str, int]] | None = None,
+    passage_measures: dict[str, str] | None = None,
+    document_measures: dict[str, str] | None = None,
+) -> ModeResult:
+    """Searches every question in one mode and scores the run at passage level (when qrels are given) and
+    document level."""
+    started = time.monotonic()
+    passage_run: dict[str, dict[str, float]] = {}
+    doc_run: dict[str, dict[str, float]] = {}
+    outcomes = []
+    for q in questions:
+        hits = searcher.search(q.query, k=k, mode=mode, per_doc=per_doc)
+        docs = unique_docs(hits)
+        passage_run[q.id] = ranked_scores([h.passage.passage_id for h in hits])
+        doc_run[q.id] = ranked_scores(docs)
+        relevant = qrels.get(q.id, {}) if qrels is not None else {}
+        p_rank = next((i for i, h in enumerate(hits, 1) if h.passage.passage_id in relevant), None)
+        d_rank = docs.index(q.doc) + 1 if q.doc in docs else None
+        first = hits[0].passage if hits else None
+        outcomes.append(
+            Outcome(
+                q.id,
+                q.query,
+                q.doc,
+                p_rank,
+                d_rank,
+                first.doc_id if first else "",
+                first.section if first else "",
+                first.text[:160] if first else "",
+            )
+        )
+    passage = score(passage_measures or PASSAGE_MEASURES, qrels, passage_run) if qrels is not None else {}
+    document = score(document_measures or DOCUMENT_MEASURES, document_qrels(questions), doc_run)
+    return ModeResult(mode, passage, document, outcomes, round(time.monotonic() - started, 2))
+
+
+def evaluate(
+    searcher: Searcher,
+    questions: Sequence[Question],
+    modes: Sequence[str] = MODES,
+    k: int = K,
+    per_doc: int = 2,
+) -> list[ModeResult]:
+    """The question set in every mode: Searcher.search(query, k, mode, per_doc) judged at passage and doc level."""
+    for m in modes:
+        if m not in MODES:
+            raise ValueError(f"unknown mode {m!r}: choose from {', '.join(MODES)}")
+    qrels = passage_qrels(searcher.snapshot, questions)
+    return [run_mode(searcher, questions, m, k, per_doc, qrels) for m in modes]
+
+
+def unanswerable(snapshot: IndexSnapshot, questions: Sequence[Question]) -> list[Question]:
+    """Questions that no passage of the index can answer (missing document or answer not in any passage)."""
+    qrels = passage_qrels(snapshot, questions)
+    return [q for q in questions if not qrels.get(q.id)]
+
+
+def results_json(results: Sequence[ModeResult], misses: bool = False, miss_k: int = 5) -> dict:
+    out: dict = {
+        "passage": {r.mode: r.passage for r in results if r.passage},
+        "document": {r.mode: r.document for r in results},
+        "mode_seconds": {r.mode: r.seconds for r in results},
+    }
+    if not out["passage"]:
+        del out["passage"]
+    if misses:
+        out["misses"] = {r.mode: [asdict(o) for o in r.misses(miss_k)] for r in results}
+    return out
+
+
+def format_table(rows: dict[str, dict[str, float]], first: str = "mode") -> str:
+    """A plain aligned table: one row per key, one column per metric (3 decimals)."""
+    if not rows:
+        return ""
+    cols = list(next(iter(rows.values())))
+    w0 = max(len(first), *(len(r) for r in rows))
+    widths = [max(len(c), 5) for c in cols]
+    lines = [f"{first:<{w0}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))]
+    for name, vals in rows.items():
+        lines.append(f"{name:<{w0}}  " + "  ".join(f"{vals[c]:>{w}.3f}" for c, w in zip(cols, widths, strict=True)))
+    return "\n".join(lines)
+
+
+# --- ESCO occupations as an outside benchmark -------------------------------------------------------------------
+
+ESCO_FORMAT = 1  # bump when the CSV -> Markdown conversion changes, so cached indexes are rebuilt
+
+
+@dataclass
+class Occupation:
+    doc_id: str
+    label: str
+    description: str
+    alt_labels: list[str]
+
+
+def read_esco(csv_path: Path) -> list[Occupation]:
+    """Occupations of the ESCO occupations_en.csv in file order; doc_id is the slug of the preferred label (made
+    unique with the concept id if two labels slug alike)."""
+    occupations: list[Occupation] = []
+    used: set[str] = set()
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            label = (row.get("preferredLabel") or "").strip()
+            if not label:
+                continue
+            doc_id = slugify(label)
+            if doc_id in used:
+                doc_id = f"{doc_id}-{slugify((row.get('conceptUri') or '').rsplit('/', 1)[-1])[:8]}"
+            used.add(doc_id)
+            alts = [a.strip() for a in (row.get("altLabels") or "").split("\n") if a.strip()]
+            occupations.append(Occupation(doc_id, label, (row.get("description") or "").strip(), alts))
+    return occupations
+
+
+def esco_markdown(o: Occupation) -> str:
+    """One occupation as a career document: the preferred label as title, the description as its Overview."""
+    title = json.dumps(o.label, ensure_ascii=False)  # a JSON string is valid YAML, whatever the label holds
+    return f"---\ntitle: {title}\n---\n# {o.label}\n\n## Overview\n{o.description or o.label}\n"
+
+
+def write_esco_corpus(occupations: Sequence[Occupation], folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for o in occupations:
+        (folder / f"{o.doc_id}.md").write_text(esco_markdown(o), encoding="utf-8")
+
+
+def esco_queries(occupations: Sequence[Occupation], sample: int = 1000, seed: int = 13) -> list[Question]:
+    """A fixed sample of alternative labels as queries, each with its own occupation as the relevant document.
+    Labels equal to the occupation's preferred label (ignoring case) are skipped."""
+    pairs = [
+        (alt, o.doc_id)
+        for o in occupations
+        for alt in o.alt_labels
+        if alt.casefold() != o.label.casefold()
+    ]
+    chosen = random.Random(seed).sample(pairs, min(sample, len(pairs)))
+    return [Question(f"esco-{i:04d}", label, doc) for i, (label, doc) in enumerate(chosen, 1)]
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def esco_cache_dir(csv_path: Path) -> Path:
+    """A temp folder keyed by the CSV's hash (never inside the project): corpus/ and index/ live there."""
+    return Path(tempfile.gettempdir()) / f"career-search-esco-{file_hash(csv_path)[:16]}-v{ESCO_FORMAT}"
+
+
+def esco_index(csv_path: Path, settings, occupations: Sequence[Occupation] | None = None) -> tuple[Path, float]:
+    """The index of the ESCO occupations, built once per CSV (and model) and reused: (index folder, seconds spent
+    building, 0 when cached)."""
+    from indexer.build import build_index
+    from indexer.snapshot import IndexUnavailable, open_snapshot
+
+    cache = esco_cache_dir(csv_path)
+    index = cache / "index"
+    try:
+        open_snapshot(index, expect_model=settings.model).close()
+        return index, 0.0
+    except IndexUnavailable:
+        pass
+    started = time.monotonic()
+    corpus = cache / "corpus"
+    write_esco_corpus(occupations if occupations is not None else read_esco(csv_path), corpus)
+    build_index(corpus, index, settings, progress=False)
+    return index, round(time.monotonic() - started, 1)

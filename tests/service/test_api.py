@@ -1,0 +1,185 @@
+"""End to end: a real uvicorn server over a real index, driven over HTTP."""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from indexer.build import build_index
+from indexer.store import current_build_id
+from tests.conftest import MINI_CORPUS, ROOT
+
+pytestmark = pytest.mark.slow
+FIELDS = {"rank", "score", "title", "section", "text", "snippet", "doc_id", "passage_id", "source"}
+
+
+def test_ready_and_search_results_have_the_contract_fields(mini_server):
+    assert mini_server.get("/healthz").json() == {"status": "ok"}
+    ready = mini_server.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    r = mini_server.get("/api/search", q="what does a principal engineer do", k=3)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == "what does a principal engineer do" and body["took_ms"] >= 0
+    assert 1 <= len(body["results"]) <= 3
+    first = body["results"][0]
+    assert FIELDS <= set(first)
+    assert first["title"] == "Principal Engineer" and first["rank"] == 1
+    assert first["source"] == "principal-engineer.md"
+    assert "<mark>" in first["snippet"]
+
+
+def test_snippets_escape_document_text(mini_server):
+    r = mini_server.get("/api/search", q="SQL window functions", k=1)
+    snippet = r.json()["results"][0]["snippet"]
+    assert "<mark>SQL</mark>" in snippet
+    assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"q": ""}, "must not be empty"),
+        ({"q": "   "}, "must not be empty"),
+        ({"q": "x" * 1001}, "limit is 1000"),
+        ({"q": "nurse", "k": 0}, "k:"),
+        ({"q": "nurse", "k": 101}, "k:"),
+        ({"q": "nurse", "k": "ten"}, "k:"),
+        ({"q": "nurse", "mode": "magic"}, "mode:"),
+    ],
+)
+def test_bad_queries_get_422_with_a_message(mini_server, params, fragment):
+    r = mini_server.get("/api/search", **params)
+    assert r.status_code == 422
+    assert fragment in r.json()["detail"]
+
+
+def test_query_syntax_characters_are_plain_text(mini_server):
+    for q in ['"unbalanced', "nurse OR", "NEAR(a b)", "col:umn*", "a AND -b ^c", "SELECT * FROM passages;--"]:
+        r = mini_server.get("/api/search", q=q)
+        assert r.status_code == 200, (q, r.text)
+
+
+def test_documents_list_detail_and_404(mini_server):
+    docs = mini_server.get("/api/documents").json()["documents"]
+    titles = {d["title"] for d in docs}
+    assert {"Principal Engineer", "Registered Nurse", "Platform Engineer", "Release Manager"} <= titles
+    nurse = next(d for d in docs if d["title"] == "Registered Nurse")
+    detail = mini_server.get(f"/api/documents/{nurse['doc_id']}").json()
+    assert detail["title"] == "Registered Nurse" and detail["source"] == "registered-nurse.md"
+    assert "Requirements › Education" in detail["sections"]
+    assert len(detail["passages"]) == nurse["passages"] and {"passage_id", "section", "text"} <= set(
+        detail["passages"][0]
+    )
+    missing = mini_server.get("/api/documents/no-such-career")
+    assert missing.status_code == 404 and "no document" in missing.json()["detail"]
+
+
+def test_stats_and_openapi(mini_server):
+    stats = mini_server.get("/api/stats").json()
+    assert stats["model"] == "all-MiniLM-L6-v2" and stats["dimension"] == 384
+    assert stats["documents"] == 6 and stats["passages"] > 6 and stats["build_id"]
+    assert mini_server.get("/docs").status_code == 200
+    assert "/api/search" in mini_server.get("/openapi.json").json()["paths"]
+
+
+def test_not_ready_without_an_index_then_ready_once_built(tmp_path, start_server, settings):
+    server = start_server(tmp_path / "idx", wait=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            r = server.get("/readyz")
+            if "no index" in r.json().get("reason", ""):
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    assert r.status_code == 503 and "rebuild_index.sh" in r.json()["reason"]
+    s = server.get("/api/search", q="nurse")
+    assert s.status_code == 503 and "not ready" in s.json()["detail"]
+    build_index(MINI_CORPUS, tmp_path / "idx", settings, progress=False)
+    server.wait_ready(30)
+    assert server.get("/api/search", q="nurse").json()["results"][0]["title"] == "Registered Nurse"
+
+
+def test_rebuild_switches_answers_without_failing_a_request(tmp_path, start_server, settings, mini_corpus_copy):
+    index = tmp_path / "idx"
+    build_index(mini_corpus_copy, index, settings, progress=False)
+    server = start_server(index)
+    query = "who looks after beehives and harvests honey"
+    assert server.get("/api/search", q=query).json()["results"][0]["title"] != "Beekeeper"
+
+    (mini_corpus_copy / "beekeeper.md").write_text(
+        "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week in "
+        "summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+    )
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            while not stop.is_set():
+                statuses.append(client.get("/api/search", params={"q": query}).status_code)
+
+    threads = [threading.Thread(target=hammer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        new = build_index(mini_corpus_copy, index, settings, progress=False).manifest.build_id
+        deadline = time.monotonic() + 30
+        while server.get("/readyz").json().get("build_id") != new and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert server.get("/readyz").json()["build_id"] == new
+    assert server.get("/api/search", q=query).json()["results"][0]["title"] == "Beekeeper"
+    assert len(statuses) > 5 and set(statuses) == {200}
+
+
+def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp_path, start_server, settings):
+    index = tmp_path / "idx"
+    live = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
+    server = start_server(index)
+    foreign = "20990101T000000Z-foreign"
+    shutil.copytree(index / "builds" / live, index / "builds" / foreign)
+    manifest_path = index / "builds" / foreign / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "build_id": foreign, "model": "another-model"}))
+    (index / "CURRENT").write_text(foreign + "\n")
+    deadline = time.monotonic() + 10
+    while "another-model" not in server.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "refused" in server.log.read_text() and "another-model" in server.log.read_text()
+    assert server.get("/readyz").json()["build_id"] == live
+    assert server.get("/api/search", q="nurse").status_code == 200
+    assert current_build_id(index) == foreign
+
+
+def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_server, settings):
+    index = tmp_path / "idx"
+    live = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
+    server = start_server(index)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", "--corpus", str(ROOT / "corpus"), "--index", str(index), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    time.sleep(1)  # several reload polls
+    assert server.get("/readyz").json()["build_id"] == live
+    assert server.get("/api/search", q="what does a principal engineer do").json()["results"][0]["title"] == (
+        "Principal Engineer"
+    )
