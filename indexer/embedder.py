@@ -14,6 +14,7 @@ from indexer.settings import BUNDLED_MODEL, Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub: weights come from disk
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "Loading weights" bar on every start
 
 
 class ModelError(Exception):

@@ -11,8 +11,8 @@ class ReadError(Exception):
     """A file that cannot be read as a career document; the message is the reason shown to the admin."""
 
 
-# A reader takes the file's bytes and its corpus-relative path and returns the documents in it.
-Reader = Callable[[bytes, str], list[Document]]
+# A reader takes the file's bytes, its corpus-relative path and the corpus's noise lines, and returns its documents.
+Reader = Callable[[bytes, str, frozenset[str]], list[Document]]
 
 
 def reader_for(suffix: str) -> Reader | None:

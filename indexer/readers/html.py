@@ -53,9 +53,9 @@ def parse(html: str, source: str, noise: frozenset[str] = frozenset()) -> list[D
     tree = LexborHTMLParser(html)
     page_title = tree.css_first("title")
     fallback_title = _TITLE_SUFFIX.sub("", normalize_space(page_title.text())) if page_title else ""
-    for node in tree.css(_CHROME):
+    for node in reversed(tree.css(_CHROME)):  # innermost first: never touch a node already removed
         node.decompose()
-    for node in tree.css("header, footer"):
+    for node in reversed(tree.css("header, footer")):
         # a header inside the article holds its title; one outside it is the site banner
         if node.tag == "footer" or not _inside(node, ("article", "main")):
             node.decompose()

@@ -52,7 +52,7 @@ def read(data: bytes, source: str, noise: frozenset[str] = frozenset()) -> list[
         if kind == "heading":
             outline.heading(level, text)
         else:
-            outline.add(Block(text, kind))
+            outline.add(Block(text, kind, level))
     doc = outline.document(source, fmt="pdf")
     return [doc] if doc.sections else []
 
@@ -135,7 +135,7 @@ def _page_lines(page: PageObject, number: int) -> list[Line]:
         if not text:
             return
         m = _mult(list(tm), list(cm))
-        size = round(abs(font_size * math.hypot(m[2], m[3])), 1)
+        size = round(abs(font_size * math.hypot(m[2], m[3])) * 2) / 2  # to the half point: 10.98 is 11
         name = str((font or {}).get("/BaseFont", "")).lower()
         bold = any(w in name for w in ("bold", "black", "heavy", "semibold"))
         for i, part in enumerate(text.split("\n")):
@@ -153,14 +153,14 @@ def _page_lines(page: PageObject, number: int) -> list[Line]:
 
 
 def _drop_page_furniture(lines: list[Line]) -> list[Line]:
-    """Page numbers, and running headers or footers that repeat on most pages."""
+    """Page numbers, and running headers or footers: the same line at the same height on most pages."""
     pages = len({ln.page for ln in lines})
 
-    def key(ln: Line) -> str:
-        return re.sub(r"\d+", "#", ln.text.casefold())
+    def key(ln: Line) -> tuple[str, int]:
+        return re.sub(r"\d+", "#", ln.text.casefold()), round(ln.y)
 
-    seen = Counter(k for k, _ in {(key(ln), ln.page) for ln in lines})
-    repeated = {k for k, n in seen.items() if n >= 0.6 * pages} if pages >= 3 else set()
+    on_pages = Counter(k for k, _ in {(key(ln), ln.page) for ln in lines})
+    repeated = {k for k, n in on_pages.items() if n >= max(2, 0.6 * pages)}
     return [ln for ln in lines if key(ln) not in repeated and not _PAGE_NUMBER.match(ln.text)]
 
 
@@ -192,20 +192,29 @@ def _is_bold_heading(lines: list[Line], i: int) -> bool:
     )
 
 
-def _line_gap(lines: list[Line]) -> float:
-    """The usual distance between two lines of a paragraph (0 when the PDF gives no positions)."""
+@dataclass
+class Spacing:
+    line: float  # the usual distance between two lines of a paragraph; 0 when the PDF gives no positions
+    marks_paragraphs: bool  # whether this PDF leaves larger gaps between paragraphs
+
+
+def _spacing(lines: list[Line]) -> Spacing:
     gaps = [
         round(a.y - b.y, 1)
         for a, b in zip(lines, lines[1:], strict=False)
         if a.page == b.page and a.size == b.size and 0 < a.y - b.y < 3 * max(a.size, 1)
     ]
-    return Counter(gaps).most_common(1)[0][0] if gaps else 0.0
+    if not gaps:
+        return Spacing(0.0, False)
+    line = Counter(gaps).most_common(1)[0][0]
+    return Spacing(line, any(g > line * PARA_GAP for g in gaps))
 
 
 def _blocks(lines: list[Line], levels: dict[float, int]) -> list[tuple[str, int, str]]:
-    """Lines -> ("heading", level, text) and ("para" | "item", 0, text), joining hard-wrapped lines."""
-    gap = _line_gap(lines)
+    """Lines -> ("heading", level, text), ("item", depth, text), ("para", 0, text); hard-wrapped lines joined."""
+    spacing = _spacing(lines)
     bold_level = len(levels) + 1
+    indents = _indents([ln.x for ln in lines if ln.x and _ITEM.match(ln.text)])
     out: list[list] = []  # [kind, level, text, last line]
     for i, ln in enumerate(lines):
         prev = out[-1] if out else None
@@ -220,9 +229,9 @@ def _blocks(lines: list[Line], levels: dict[float, int]) -> list[tuple[str, int,
             continue
         m = _ITEM.match(ln.text)
         if m:
-            out.append(["item", 0, m.group(1), ln])
+            out.append(["item", sum(1 for x in indents if x < ln.x - 3), m.group(1), ln])  # depth from the indent
             continue
-        if prev and prev[0] != "heading" and _continues(last, ln, prev[0], gap):
+        if prev and prev[0] != "heading" and _continues(last, ln, prev[0], spacing):
             prev[2] = _join(prev[2], ln.text)
             prev[3] = ln
         else:
@@ -230,20 +239,29 @@ def _blocks(lines: list[Line], levels: dict[float, int]) -> list[tuple[str, int,
     return [(kind, level, normalize_space(text)) for kind, level, text, _ in out]
 
 
+def _indents(xs: list[float]) -> list[float]:
+    """The distinct left edges of list items, a few points apart or more."""
+    edges: list[float] = []
+    for x in sorted(xs):
+        if not edges or x - edges[-1] > 3:
+            edges.append(x)
+    return edges
+
+
 def _close(a: Line | None, b: Line, limit: float) -> bool:
     return a is not None and a.page == b.page and 0 < a.y - b.y <= limit
 
 
-def _continues(last: Line | None, ln: Line, kind: str, gap: float) -> bool:
+def _continues(last: Line | None, ln: Line, kind: str, spacing: Spacing) -> bool:
     """Whether ln goes on with the paragraph or list item whose last line is `last`."""
     if last is None or ln.size != last.size:
         return False
     if kind == "item" and last.x and ln.x and ln.x < last.x - 1:
         return False  # back at the left margin: the list is over
-    if last.page == ln.page and gap and last.y and ln.y:
-        return last.y - ln.y <= gap * PARA_GAP
-    # no usable positions (or a page break): go by the text itself
-    return not last.text.endswith(_FINAL) or ln.text[:1].islower()
+    if spacing.marks_paragraphs and last.page == ln.page and last.y and ln.y:
+        return last.y - ln.y <= spacing.line * PARA_GAP
+    # no gaps to go by (or a page break): a sentence that ends at the line end ends the paragraph
+    return ln.text[:1].islower() or not last.text.endswith(_FINAL)
 
 
 def _join(text: str, more: str) -> str:
@@ -254,11 +272,11 @@ def _join(text: str, more: str) -> str:
 
 def _by_plain_text_rule(lines: list[Line], source: str, noise: frozenset[str]) -> list[Document]:
     """No font cues: put paragraphs back together, then let the plain-text reader infer the headings."""
-    gap = _line_gap(lines)
+    spacing = _spacing(lines)
     width = sorted(len(ln.text) for ln in lines)[int(0.9 * (len(lines) - 1))]  # a full line, in characters
     blocks: list[tuple[str, Line, bool]] = []  # text, last line, whether it is a lone heading-like line
     for ln in lines:
-        if blocks and not blocks[-1][2] and not _ITEM.match(ln.text) and _continues(blocks[-1][1], ln, "para", gap):
+        if blocks and not blocks[-1][2] and not _ITEM.match(ln.text) and _continues(blocks[-1][1], ln, "para", spacing):
             blocks[-1] = (_join(blocks[-1][0], ln.text), ln, False)
             continue
         # a short heading-like line that starts a block stands alone: the next line opens the body
