@@ -9,6 +9,7 @@ import numpy as np
 from indexer.embedder import Embedder
 from indexer.query import clip_words, fts_match, terms
 from indexer.snapshot import IndexSnapshot, StoredPassage
+from indexer.spelling import Speller
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_WORDS = 200
@@ -46,6 +47,7 @@ class Filters:
 class FusionWeights:
     dense: float = 1.0
     lexical: float = 0.35
+    lead: float = 0.1  # bonus for a career's lead passage when the query names only that career
     candidates: int = 100
 
 
@@ -54,6 +56,21 @@ class Searcher:
         self.snapshot = snapshot
         self.embedder = embedder
         self.weights = weights or FusionWeights()
+        docs = snapshot.documents.values()
+        self.speller = Speller(
+            [p.text for p in snapshot.passages] + [d.title + " " + " ".join(d.aliases) for d in docs]
+        )
+        self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
+
+    def correct(self, query: str) -> str:
+        """The query with words the index has never seen replaced by the nearest indexed word."""
+        return self.speller.correct(query)
+
+    def named_careers(self, words: list[str]) -> set[str]:
+        """Documents whose title or aliases contain every content word of the query: "what does a X do", "X"."""
+        if not words:
+            return set()
+        return {doc_id for doc_id, names in self._name_words.items() if set(words) <= names}
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([clip_words(query, MAX_QUERY_WORDS)])[0]
@@ -75,12 +92,16 @@ class Searcher:
         dense: dict[int, tuple[int, float]] = {}
         lexical: dict[int, tuple[int, float]] = {}
         qvec = None
+        query = self.correct(query)
+        words = terms(query)
         if mode in ("hybrid", "dense"):
             qvec = self.embed_query(query)
             dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n), 1)}
         if mode in ("hybrid", "lexical"):
-            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(fts_match(terms(query)), n), 1)}
+            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(fts_match(words), n), 1)}
+        named = self.named_careers(words) if mode == "hybrid" else set()
 
+        w = self.weights
         hits: list[Hit] = []
         top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
         for row in dense.keys() | lexical.keys():
@@ -96,9 +117,9 @@ class Searcher:
             elif mode == "lexical":
                 score = lex_score or 0.0
             else:
-                score = self.weights.dense * (dense_score or 0.0) + self.weights.lexical * (
-                    (lex_score or 0.0) / top_lex
-                )
+                score = w.dense * (dense_score or 0.0) + w.lexical * (lex_score or 0.0) / top_lex
+                if p.ordinal == 0 and p.doc_id in named:
+                    score += w.lead
             hits.append(Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score))
 
         hits.sort(key=lambda h: (-h.score, h.passage.row))

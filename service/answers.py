@@ -20,8 +20,9 @@ def answer(
     explain: bool = False,
 ) -> SearchResponse:
     started = time.perf_counter()
-    hits = searcher.search(query, k=k, mode=mode, per_doc=per_doc, filters=filters)
-    words = terms(query)
+    corrected = searcher.correct(query)
+    hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    words = terms(corrected)
     results = [
         Result(
             rank=h.rank,
@@ -45,4 +46,10 @@ def answer(
         for h in hits
     ]
     took = (time.perf_counter() - started) * 1000
-    return SearchResponse(query=query, took_ms=round(took, 2), mode=mode, results=results)
+    return SearchResponse(
+        query=query,
+        took_ms=round(took, 2),
+        mode=mode,
+        corrected=corrected if corrected != query else None,
+        results=results,
+    )

@@ -29,6 +29,7 @@ class SearchResponse(BaseModel):
     query: str
     took_ms: float
     mode: str
+    corrected: str | None = None  # the query as searched, when misspelled words were corrected
     results: list[Result]
 
 

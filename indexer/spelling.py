@@ -1,0 +1,44 @@
+"""Typo tolerance: query words the index has never seen are corrected to the nearest indexed word."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein, Indel
+
+from indexer.query import STOPWORDS
+
+_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+
+
+def _max_edits(word: str) -> int:
+    return 1 if len(word) <= 5 else 2
+
+
+class Speller:
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(_WORD.findall(text.lower()))
+        self.counts = counts
+        self._words = list(counts)
+
+    def correct_word(self, word: str) -> str:
+        w = word.lower()
+        if len(w) < 4 or not w.isalpha() or w in self.counts or w in STOPWORDS:
+            return word
+        matches = process.extract(
+            w, self._words, scorer=DamerauLevenshtein.distance, score_cutoff=_max_edits(w), limit=8
+        )
+        if not matches:
+            return word
+        # ties: a dropped or doubled letter beats a wrong one, then the more common word
+        best = min(matches, key=lambda m: (m[1], Indel.distance(w, m[0]), -self.counts[m[0]]))
+        return best[0]
+
+    def correct(self, query: str) -> str:
+        """The query with unknown words replaced by their corrections (everything else left as typed)."""
+        return re.sub(r"[A-Za-z]+", lambda m: self.correct_word(m.group(0)), query)
