@@ -64,7 +64,8 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
         try:
             partial.write_texts(result.documents, passages)
             embedder = get_embedder(settings)
-            vectors = embedder.encode([p.embed_text() for p in passages], progress=progress)
+            aliases = {d.doc_id: d.aliases for d in result.documents}
+            vectors = embedder.encode([p.embed_text(aliases[p.doc_id]) for p in passages], progress=progress)
             partial.write_vectors(np.ascontiguousarray(vectors), embedder.dimension)
             manifest = Manifest(
                 build_id=build_id,

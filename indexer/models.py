@@ -51,9 +51,11 @@ class Passage:
     text: str
     ordinal: int
 
-    def embed_text(self) -> str:
-        """What the model sees: the career title and heading path give the passage its context."""
-        head = f"{self.title}{PATH_SEP}{self.section}" if self.section else self.title
+    def embed_text(self, aliases: list[str] | None = None) -> str:
+        """What the model sees: the career title and heading path give the passage its context; the lead
+        passage also carries the career's other names, so "what does a pentester do" finds it."""
+        title = f"{self.title} ({', '.join(aliases)})" if aliases and self.ordinal == 0 else self.title
+        head = f"{title}{PATH_SEP}{self.section}" if self.section else title
         return f"{head}: {self.text}"
 
 

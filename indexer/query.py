@@ -9,8 +9,8 @@ STOPWORDS = frozenset(
     """a about after all also am an and any are as at be been being between but by can could did do does doing
     for from get gets getting had has have having how i if in into is it its me my of on or our should so some
     such than that the their them then there these they this those to too us was we were what when where which
-    while who whom why will with would you your much many make makes made need needs become becoming job jobs
-    role roles career careers typical typically usually""".split()
+    while who whom why will with would you your much many make makes made need needs job jobs role roles
+    typical typically usually""".split()
 )
 _WORD = re.compile(r"[\w$][\w$'’+#.-]*[\w+#]|[\w$]", re.UNICODE)
 
@@ -22,6 +22,28 @@ def terms(query: str) -> list[str]:
         w = w.strip(".'’-")
         if w and w not in STOPWORDS and w not in out:
             out.append(w)
+    return out
+
+
+# Question forms whose key word is implied rather than said: "how much does X make" asks for a salary.
+_INTENTS = [
+    (
+        re.compile(r"\bhow much\b|\b(earn|earns|earning|earnings|paid|pay|wage|wages|compensation|income)\b", re.I),
+        ["salary"],
+    ),
+    (
+        re.compile(r"\b(become|becoming|get into|break into|next step|promot\w*|career path|progress\w*)\b", re.I),
+        ["career", "progression"],
+    ),
+]
+
+
+def expand(query: str, words: list[str]) -> list[str]:
+    """Content words plus the words a question form implies."""
+    out = list(words)
+    for pattern, extra in _INTENTS:
+        if pattern.search(query):
+            out.extend(w for w in extra if w not in out)
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.embedder import Embedder
-from indexer.query import clip_words, fts_match, terms
+from indexer.query import clip_words, expand, fts_match, terms
 from indexer.snapshot import IndexSnapshot, StoredPassage
 from indexer.spelling import Speller
 
@@ -47,7 +47,7 @@ class Filters:
 class FusionWeights:
     dense: float = 1.0
     lexical: float = 0.35
-    lead: float = 0.1  # bonus for a career's lead passage when the query names only that career
+    lead: float = 0.2  # bonus for a career's lead passage when the query names only that career
     candidates: int = 100
 
 
@@ -98,13 +98,15 @@ class Searcher:
             qvec = self.embed_query(query)
             dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n), 1)}
         if mode in ("hybrid", "lexical"):
-            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(fts_match(words), n), 1)}
+            match = fts_match(expand(query, words))
+            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(match, n), 1)}
         named = self.named_careers(words) if mode == "hybrid" else set()
+        leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
 
         w = self.weights
         hits: list[Hit] = []
         top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-        for row in dense.keys() | lexical.keys():
+        for row in dense.keys() | lexical.keys() | leads:
             p = snap.passages[row]
             if not filters.accepts(p):
                 continue
