@@ -46,8 +46,15 @@ def best_sentences(text: str, terms: list[str], max_sentences: int = 2, max_char
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     chosen = [best]
-    if max_sentences > 1 and best + 1 < len(units) and len(units[best]) + len(units[best + 1]) < max_chars:
-        chosen.append(best + 1)
+    nxt = best + 1
+    # a second sentence only when it is one: a heading line merged into the passage would read as a fragment
+    if (
+        max_sentences > 1
+        and nxt < len(units)
+        and units[nxt][-1] in ".!?:"
+        and len(units[best]) + len(units[nxt]) < max_chars
+    ):
+        chosen.append(nxt)
     out = " ".join(units[i] for i in chosen)
     if len(out) > max_chars:
         out = out[:max_chars].rsplit(" ", 1)[0] + " …"
