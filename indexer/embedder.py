@@ -14,7 +14,7 @@ from indexer.settings import BUNDLED_MODEL, Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub: weights come from disk
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "Loading weights" bar on every start
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class ModelError(Exception):
@@ -38,7 +38,10 @@ def model_path(model: str) -> Path:
 class Embedder:
     def __init__(self, model: str, threads: int, batch_size: int = 32) -> None:
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
         torch.set_num_threads(threads)
         self.name = model
