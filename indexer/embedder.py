@@ -37,13 +37,12 @@ def model_path(model: str) -> Path:
 
 class Embedder:
     def __init__(self, model: str, threads: int, batch_size: int = 32) -> None:
-        import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
-        torch.set_num_threads(threads)
+        self.threads = threads
         self.name = model
         self.batch_size = batch_size
         # sentence-transformers 6 rejects a Path here: it must be a str
@@ -53,7 +52,12 @@ class Embedder:
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        import torch
+
         with self._lock:
+            # One query is no faster on two threads, and when another process (a rebuild) holds the other core,
+            # two threads wait on each other: 500 ms instead of 20 ms. Only batches get every core.
+            torch.set_num_threads(self.threads if len(texts) > 8 else 1)
             vectors = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
