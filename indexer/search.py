@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,16 @@ class Searcher:
             [p.text for p in snapshot.passages] + [d.title + " " + " ".join(d.aliases) for d in docs]
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
+
+    def term_weights(self, words: list[str], title: str = "") -> dict[str, float]:
+        """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
+        title weigh little within that career, where every sentence is about it."""
+        n = len(self.snapshot.passages)
+        in_title = set(terms(title))
+        return {
+            w: math.log((n + 1) / (self.speller.passage_freq.get(w, 0) + 1)) * (0.3 if w in in_title else 1.0) + 0.1
+            for w in words
+        }
 
     def correct(self, query: str) -> str:
         """The query with words the index has never seen replaced by the nearest indexed word."""

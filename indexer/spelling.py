@@ -21,9 +21,13 @@ def _max_edits(word: str) -> int:
 class Speller:
     def __init__(self, texts: Iterable[str]) -> None:
         counts: Counter[str] = Counter()
+        passage_freq: Counter[str] = Counter()  # in how many texts a word occurs
         for text in texts:
-            counts.update(_WORD.findall(text.lower()))
+            words = _WORD.findall(text.lower())
+            counts.update(words)
+            passage_freq.update(set(words))
         self.counts = counts
+        self.passage_freq = passage_freq
         self._words = list(counts)
 
     def correct_word(self, word: str) -> str:

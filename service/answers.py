@@ -30,7 +30,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=make_snippet(h.passage.text, words),
+            snippet=make_snippet(h.passage.text, words, searcher.term_weights(words, h.passage.title)),
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,

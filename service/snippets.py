@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
+
+import snowballstemmer
 
 from indexer.text import split_sentences
 
-
-def stem(term: str) -> str:
-    """A crude prefix stem so 'salaries' marks 'salary' and 'engineer' marks 'engineering'."""
-    term = term.lower()
-    for suffix in ("ies", "ing", "ers", "es", "ed", "er", "s", "y"):
-        if len(term) - len(suffix) >= 4 and term.endswith(suffix):
-            return term[: -len(suffix)]
-    return term
+_stemmer = snowballstemmer.stemmer("english")
+_MONEY = {"salari", "pay", "paid", "earn", "wage", "compens", "bonus", "ote"}
+_WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
 
 
-def _pattern(terms: list[str]) -> re.Pattern[str] | None:
-    stems = sorted({stem(t) for t in terms if t.strip()}, key=len, reverse=True)
-    if not stems:
-        return None
-    return re.compile(r"(?<![\w$])(" + "|".join(re.escape(s) for s in stems) + r")[\w'’]*", re.I)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word.lower().strip(".'’-"))
 
 
 def _units(text: str) -> list[str]:
@@ -31,17 +26,27 @@ def _units(text: str) -> list[str]:
     return [u for u in units if u]
 
 
-def best_sentences(text: str, terms: list[str], max_sentences: int = 2, max_chars: int = 320) -> str:
+def best_sentences(
+    text: str,
+    terms: list[str],
+    weights: Mapping[str, float] | None = None,
+    max_sentences: int = 2,
+    max_chars: int = 320,
+) -> str:
+    """The sentence (and the one after it, if it is a whole sentence and fits) with the most query weight.
+
+    A rare word of the query ("Zurich") counts for more than a common one ("engineer"); with no match at all,
+    the passage's lead sentences are the snippet."""
     units = _units(text)
     if not units:
         return ""
-    pattern = _pattern(terms)
+    wanted = {stem(t): (weights or {}).get(t, 1.0) for t in terms}
+    wants_figures = bool(wanted.keys() & _MONEY)
 
     def score(u: str) -> float:
-        if pattern is None:
-            return 0.0
-        found = {stem(m.group(0)) for m in pattern.finditer(u)}
-        return len(found) + 0.1 * len(pattern.findall(u))
+        found = {s for s in (stem(w) for w in _WORD.findall(u)) if s in wanted}
+        figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
+        return sum(1 + wanted[s] for s in found) + figures
 
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
@@ -52,7 +57,7 @@ def best_sentences(text: str, terms: list[str], max_sentences: int = 2, max_char
         max_sentences > 1
         and nxt < len(units)
         and units[nxt][-1] in ".!?:"
-        and len(units[best]) + len(units[nxt]) < max_chars
+        and len(units[best] + units[nxt]) < max_chars
     ):
         chosen.append(nxt)
     out = " ".join(units[i] for i in chosen)
@@ -62,18 +67,17 @@ def best_sentences(text: str, terms: list[str], max_sentences: int = 2, max_char
 
 
 def highlight(text: str, terms: list[str]) -> str:
-    """HTML-escapes text and wraps the query's terms in <mark>."""
-    pattern = _pattern(terms)
-    if pattern is None:
-        return html.escape(text)
+    """HTML-escapes text and wraps every word whose stem is a query term's stem in <mark>."""
+    wanted = {stem(t) for t in terms}
     out, last = [], 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[last : m.start()]))
-        out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
-        last = m.end()
+    for m in _WORD.finditer(text):
+        if stem(m.group(0)) in wanted:
+            out.append(html.escape(text[last : m.start()]))
+            out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
+            last = m.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def make_snippet(text: str, terms: list[str]) -> str:
-    return highlight(best_sentences(text, terms), terms)
+def make_snippet(text: str, terms: list[str], weights: Mapping[str, float] | None = None) -> str:
+    return highlight(best_sentences(text, terms, weights), terms)

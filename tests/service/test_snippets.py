@@ -30,4 +30,6 @@ def test_document_text_is_escaped():
 
 
 def test_a_semantic_only_hit_still_gets_its_lead_sentences():
-    assert best_sentences(TEXT, ["zebra"]) == "Nurses work long shifts. The NCLEX-RN exam is required before a first job."
+    assert (
+        best_sentences(TEXT, ["zebra"]) == "Nurses work long shifts. The NCLEX-RN exam is required before a first job."
+    )
