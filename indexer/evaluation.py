@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from indexer.search import MODES, Searcher
 from indexer.snapshot import IndexSnapshot
 from indexer.text import slugify
@@ -143,13 +145,34 @@ def unique_docs(hits) -> list[str]:
 
 
 def score(measures: dict[str, str], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]):
-    """Mean of each measure over all questions in qrels (a question missing from the run scores 0)."""
+    """Mean of each measure over all questions in qrels. A question missing from the run, or with nothing relevant
+    in the index (ir-measures would drop it from the mean), scores 0."""
     import ir_measures
 
     parsed = {name: ir_measures.parse_measure(m) for name, m in measures.items()}
+    qrels = {qid: rel or {"<nothing relevant in the index>": 1} for qid, rel in qrels.items()}
     run = {qid: run.get(qid, {}) for qid in qrels}
     agg = ir_measures.calc_aggregate(list(set(parsed.values())), qrels, run) if qrels else {}
     return {name: float(agg.get(m, 0.0)) for name, m in parsed.items()}
+
+
+class QueryCache:
+    """Wraps an Embedder so a query searched in several modes is embedded once (hybrid and dense both need it).
+    Batches (index builds) pass straight through."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if len(texts) != 1:
+            return self._embedder.encode(texts, progress=progress)
+        if texts[0] not in self._vectors:
+            self._vectors[texts[0]] = self._embedder.encode(texts)[0]
+        return self._vectors[texts[0]][None, :]
+
+    def __getattr__(self, name: str):
+        return getattr(self._embedder, name)
 
 
 @dataclass
@@ -236,7 +259,7 @@ def evaluate(
     for m in modes:
         if m not in MODES:
             raise ValueError(f"unknown mode {m!r}: choose from {', '.join(MODES)}")
-    qrels = passage_qrels(searcher.snapshot, questions)
+    qrels = passage_qrels(searcher.snapshot, questions) if any(q.answer for q in questions) else None
     return [run_mode(searcher, questions, m, k, per_doc, qrels) for m in modes]
 
 
@@ -321,12 +344,7 @@ def write_esco_corpus(occupations: Sequence[Occupation], folder: Path) -> None:
 def esco_queries(occupations: Sequence[Occupation], sample: int = 1000, seed: int = 13) -> list[Question]:
     """A fixed sample of alternative labels as queries, each with its own occupation as the relevant document.
     Labels equal to the occupation's preferred label (ignoring case) are skipped."""
-    pairs = [
-        (alt, o.doc_id)
-        for o in occupations
-        for alt in o.alt_labels
-        if alt.casefold() != o.label.casefold()
-    ]
+    pairs = [(alt, o.doc_id) for o in occupations for alt in o.alt_labels if alt.casefold() != o.label.casefold()]
     chosen = random.Random(seed).sample(pairs, min(sample, len(pairs)))
     return [Question(f"esco-{i:04d}", label, doc) for i, (label, doc) in enumerate(chosen, 1)]
 
@@ -344,19 +362,22 @@ def esco_cache_dir(csv_path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"career-search-esco-{file_hash(csv_path)[:16]}-v{ESCO_FORMAT}"
 
 
-def esco_index(csv_path: Path, settings, occupations: Sequence[Occupation] | None = None) -> tuple[Path, float]:
+def esco_index(
+    csv_path: Path, settings, occupations: Sequence[Occupation] | None = None, rebuild: bool = False
+) -> tuple[Path, float]:
     """The index of the ESCO occupations, built once per CSV (and model) and reused: (index folder, seconds spent
-    building, 0 when cached)."""
+    building, 0 when cached). rebuild=True builds anew, e.g. after changing how passages are cut or embedded."""
     from indexer.build import build_index
     from indexer.snapshot import IndexUnavailable, open_snapshot
 
     cache = esco_cache_dir(csv_path)
     index = cache / "index"
-    try:
-        open_snapshot(index, expect_model=settings.model).close()
-        return index, 0.0
-    except IndexUnavailable:
-        pass
+    if not rebuild:
+        try:
+            open_snapshot(index, expect_model=settings.model).close()
+            return index, 0.0
+        except IndexUnavailable:
+            pass
     started = time.monotonic()
     corpus = cache / "corpus"
     write_esco_corpus(occupations if occupations is not None else read_esco(csv_path), corpus)
