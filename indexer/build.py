@@ -6,11 +6,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from indexer.corpus import CorpusError, read_corpus
 from indexer.embedder import get_embedder
-from indexer.models import Passage, Skipped
+from indexer.models import PATH_SEP, Passage, Skipped
 from indexer.passages import passages_of
 from indexer.settings import Settings
 from indexer.store import (
@@ -23,6 +21,7 @@ from indexer.store import (
     clean_leftovers,
     new_build_id,
 )
+from indexer.text import sentence_units
 
 
 @dataclass
@@ -66,7 +65,13 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
             embedder = get_embedder(settings)
             aliases = {d.doc_id: d.aliases for d in result.documents}
             vectors = embedder.encode([p.embed_text(aliases[p.doc_id]) for p in passages], progress=progress)
-            partial.write_vectors(np.ascontiguousarray(vectors), embedder.dimension)
+            partial.write_vectors(vectors, embedder.dimension)
+            owners, units = [], []
+            for row, p in enumerate(passages):
+                for unit in sentence_units(p.text, min_words=3):
+                    owners.append(row)
+                    units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
+            partial.write_sentences(owners, embedder.encode(units, progress=progress), embedder.dimension)
             manifest = Manifest(
                 build_id=build_id,
                 created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

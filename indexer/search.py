@@ -49,7 +49,9 @@ class FusionWeights:
     dense: float = 1.0
     lexical: float = 0.2  # BM25 divided by the best BM25 of the query; tuned on both benchmarks (tune splits)
     lead: float = 0.2  # bonus for a career's lead passage when the query names only that career
+    sentence: float = 0.5  # share of the dense score that comes from a passage's best-matching sentence
     candidates: int = 100
+    sentence_candidates: int = 2000
 
 
 class Searcher:
@@ -98,32 +100,39 @@ class Searcher:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         filters = filters or Filters()
         snap = self.snapshot
-        n = snap.faiss.ntotal if filters.active() else max(self.weights.candidates, k * max(per_doc, 1) * 3)
+        w = self.weights
+        n = snap.faiss.ntotal if filters.active() else max(w.candidates, k * max(per_doc, 1) * 3)
 
         dense: dict[int, tuple[int, float]] = {}
         lexical: dict[int, tuple[int, float]] = {}
+        sentence: dict[int, float] = {}
         qvec = None
         query = self.correct(query)
         words = terms(query)
         if mode in ("hybrid", "dense"):
             qvec = self.embed_query(query)
             dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n), 1)}
+            sentence = snap.sentence_best(qvec, max(w.sentence_candidates, n))
         if mode in ("hybrid", "lexical"):
             match = fts_match(expand(query, words))
             lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(match, n), 1)}
         named = self.named_careers(words) if mode == "hybrid" else set()
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
 
-        w = self.weights
         hits: list[Hit] = []
         top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-        for row in dense.keys() | lexical.keys() | leads:
+        by_sentence = sorted(sentence, key=sentence.__getitem__, reverse=True)[:n]
+        for row in dense.keys() | lexical.keys() | leads | set(by_sentence):
             p = snap.passages[row]
             if not filters.accepts(p):
                 continue
             d = dense.get(row)
             lx = lexical.get(row)
-            dense_score = d[1] if d else (float(snap.vectors[row] @ qvec) if qvec is not None else None)
+            dense_score = None
+            if qvec is not None:
+                passage_sim = d[1] if d else float(snap.vectors[row] @ qvec)
+                # a passage is as close as its closest sentence, too: long passages dilute a precise answer
+                dense_score = (1 - w.sentence) * passage_sim + w.sentence * sentence.get(row, passage_sim)
             lex_score = lx[1] if lx else None
             if mode == "dense":
                 score = dense_score or 0.0

@@ -15,6 +15,7 @@ from indexer.store import (
     FAISS_FILE,
     FORMAT_VERSION,
     MANIFEST_FILE,
+    SENTENCE_FAISS_FILE,
     Manifest,
     build_dir,
     current_build_id,
@@ -57,14 +58,21 @@ class IndexSnapshot:
         self.manifest = manifest
         try:
             self.faiss = faiss.read_index(str(path / FAISS_FILE))
+            self.sentence_faiss = faiss.read_index(str(path / SENTENCE_FAISS_FILE))
             self.con = sqlite3.connect(f"{(path / DB_FILE).as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self._load_rows()
+            owners = [row for (row,) in self.con.execute("SELECT row FROM sentences ORDER BY id")]
+            self.sentence_owner = np.asarray(owners, dtype=np.int64)
         except (RuntimeError, sqlite3.Error, OSError, ValueError) as exc:
             raise IndexUnavailable(
                 f"index build {path.name} is damaged ({exc.__class__.__name__}: {str(exc)[:120]}); "
                 "rebuild it with ./scripts/rebuild_index.sh"
             ) from None
-        if self.faiss.ntotal != len(self.passages) or self.faiss.d != manifest.dimension:
+        if (
+            self.faiss.ntotal != len(self.passages)
+            or self.faiss.d != manifest.dimension
+            or self.sentence_faiss.ntotal != len(self.sentence_owner)
+        ):
             raise IndexUnavailable(
                 f"index build {path.name} is inconsistent ({self.faiss.ntotal} vectors for {len(self.passages)} "
                 "passages); rebuild it with ./scripts/rebuild_index.sh"
@@ -102,6 +110,19 @@ class IndexSnapshot:
             return []
         scores, rows = self.faiss.search(vector.reshape(1, -1).astype(np.float32), n)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def sentence_best(self, vector: np.ndarray, n: int) -> dict[int, float]:
+        """For the passages owning the n sentences nearest the query: their best sentence's similarity."""
+        n = min(n, self.sentence_faiss.ntotal)
+        if n <= 0:
+            return {}
+        scores, ids = self.sentence_faiss.search(vector.reshape(1, -1).astype(np.float32), n)
+        best: dict[int, float] = {}
+        for i, s in zip(ids[0], scores[0], strict=True):
+            if i >= 0:
+                row = int(self.sentence_owner[i])
+                best[row] = max(best.get(row, -1.0), float(s))
+        return best
 
     def lexical(self, match: str, n: int, weights: tuple[float, ...] = (4.0, 3.0, 1.5, 1.0)) -> list[tuple[int, float]]:
         """Top n passages for an FTS5 MATCH expression, scored by BM25 (higher is better)."""

@@ -24,11 +24,12 @@ import numpy as np
 
 from indexer.models import Document, Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors beside passage vectors
 CURRENT = "CURRENT"
 BUILDS = "builds"
 PARTIAL = ".partial-"
 FAISS_FILE = "passages.faiss"
+SENTENCE_FAISS_FILE = "sentences.faiss"
 DB_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
@@ -190,13 +191,28 @@ class PartialBuild:
     def write_texts(self, documents: list[Document], passages: list[Passage]) -> None:
         self._guard(lambda: _write_sqlite(self.path / DB_FILE, documents, passages))
 
-    def write_vectors(self, vectors: np.ndarray, dimension: int) -> None:
+    def write_vectors(self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE) -> None:
         def write() -> None:
             index = faiss.IndexFlatIP(dimension)  # exact inner product over normalized vectors = cosine
-            index.add(vectors)
-            faiss.write_index(index, str(self.path / FAISS_FILE))
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            faiss.write_index(index, str(self.path / name))
 
         self._guard(write)
+
+    def write_sentences(self, owners: list[int], vectors: np.ndarray, dimension: int) -> None:
+        """Vectors of each passage's sentences; owners[i] is the passage row of sentence i."""
+
+        def write_owners() -> None:
+            con = sqlite3.connect(self.path / DB_FILE)
+            try:
+                con.execute("CREATE TABLE sentences (id INTEGER PRIMARY KEY, row INTEGER)")
+                con.executemany("INSERT INTO sentences VALUES (?, ?)", enumerate(owners))
+                con.commit()
+            finally:
+                con.close()
+
+        self._guard(write_owners)
+        self.write_vectors(vectors, dimension, SENTENCE_FAISS_FILE)
 
     def finish(self, manifest: Manifest, report: BuildReport, keep: int = 3) -> Path:
         """Writes the manifest, moves the build into place and names it in CURRENT (atomically)."""

@@ -54,3 +54,11 @@ def word_count(text: str) -> int:
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
+
+
+def sentence_units(text: str, min_words: int = 1) -> list[str]:
+    """A passage's sentences and list items, in order: the units of snippets and of sentence vectors."""
+    units: list[str] = []
+    for line in text.split("\n"):
+        units.extend(split_sentences(line.strip().lstrip("• ").strip()))
+    return [u for u in units if u and word_count(u) >= min_words]

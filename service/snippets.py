@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import snowballstemmer
 
-from indexer.text import split_sentences
+from indexer.text import sentence_units
 
 _stemmer = snowballstemmer.stemmer("english")
 _MONEY = {"salari", "pay", "paid", "earn", "wage", "compens", "bonus", "ote"}
@@ -17,13 +17,6 @@ _WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
 
 def stem(word: str) -> str:
     return _stemmer.stemWord(word.lower().strip(".'’-"))
-
-
-def _units(text: str) -> list[str]:
-    units = []
-    for line in text.split("\n"):
-        units.extend(split_sentences(line.strip().lstrip("• ").strip()))
-    return [u for u in units if u]
 
 
 def best_sentences(
@@ -37,7 +30,7 @@ def best_sentences(
 
     A rare word of the query ("Zurich") counts for more than a common one ("engineer"); with no match at all,
     the passage's lead sentences are the snippet."""
-    units = _units(text)
+    units = sentence_units(text)
     if not units:
         return ""
     wanted = {stem(t): (weights or {}).get(t, 1.0) for t in terms}

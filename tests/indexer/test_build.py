@@ -13,7 +13,7 @@ import pytest
 from indexer.build import build_index
 from indexer.search import Filters, Searcher
 from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import BuildError, build_lock, current_build_id, prune
+from indexer.store import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
 from tests.conftest import MINI_CORPUS, ROOT, run_cli
 
 
@@ -43,7 +43,7 @@ def test_manifest_and_report_are_written(mini_index):
     build = mini_index / "builds" / current_build_id(mini_index)
     manifest = json.loads((build / "manifest.json").read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
-    assert manifest["format_version"] == 1 and len(manifest["corpus_fingerprint"]) == 16
+    assert manifest["format_version"] == FORMAT_VERSION and len(manifest["corpus_fingerprint"]) == 16
     report = json.loads((build / "report.json").read_text())
     assert {d["title"] for d in report["documents"]} >= {"Principal Engineer", "Platform Engineer"}
 
@@ -161,3 +161,12 @@ def test_ask_cli_prints_the_top_passage_and_json(mini_index):
     }
     missing = run_cli("service", "ask", "--index", str(Path("/nonexistent")), "x")
     assert missing.returncode == 1 and "no index in" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_precise_fact_inside_a_long_passage_is_found_by_its_sentence(mini_index, embedder):
+    """Sentence vectors: the passage holding the one sentence that answers ranks first, in dense mode too."""
+    searcher = Searcher(open_snapshot(mini_index), embedder)
+    snap = searcher.snapshot
+    assert snap.sentence_faiss.ntotal > len(snap.passages)
+    top = searcher.search("which life support course do intensive care units expect", k=1, mode="dense")[0]
+    assert "ACLS" in top.passage.text
