@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Mapping
+from functools import lru_cache
 
 import snowballstemmer
 
 from indexer.text import sentence_units
 
-_stemmer = snowballstemmer.stemmer("english")
+_local = threading.local()  # a Snowball stemmer keeps state while it works: one per request thread
 _MONEY = {"salari", "pay", "paid", "earn", "wage", "compens", "bonus", "ote"}
 _WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
 
 
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word.lower().strip(".'’-"))
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word.lower().strip(".'’-"))
 
 
 def best_sentences(

@@ -33,3 +33,13 @@ def test_a_semantic_only_hit_still_gets_its_lead_sentences():
     assert (
         best_sentences(TEXT, ["zebra"]) == "Nurses work long shifts. The NCLEX-RN exam is required before a first job."
     )
+
+
+def test_snippets_are_safe_from_many_request_threads_at_once():
+    """The stemmer keeps state while it works; shared between threads it crashed requests during a rebuild."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [f"{w}{i}" for i in range(2000) for w in ("organizational", "responsibilities", "engineering")]
+    with ThreadPoolExecutor(8) as pool:
+        snippets = list(pool.map(lambda w: make_snippet(f"The {w} and {w}s matter.", [w]), words))
+    assert all("<mark>" in s for s in snippets)
