@@ -6,7 +6,8 @@ import time
 
 from indexer.query import terms
 from indexer.search import Filters, Searcher
-from service.schemas import Explain, Result, SearchResponse
+from indexer.snapshot import IndexSnapshot
+from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
 from service.snippets import make_snippet
 
 
@@ -52,4 +53,23 @@ def answer(
         mode=mode,
         corrected=corrected if corrected != query else None,
         results=results,
+    )
+
+
+def document_detail(snap: IndexSnapshot, doc_id: str) -> DocumentDetail | None:
+    """One document with its section labels and passages, or None for an unknown id."""
+    d = snap.documents.get(doc_id)
+    if d is None:
+        return None
+    return DocumentDetail(
+        doc_id=d.doc_id,
+        title=d.title,
+        source=d.source,
+        category=d.category,
+        aliases=d.aliases,
+        sections=d.sections,
+        passages=[
+            PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
+            for p in (snap.passages[r] for r in d.passage_rows)
+        ],
     )

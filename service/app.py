@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 
 from indexer.search import MODES, Filters, Searcher
 from indexer.settings import Settings, get_settings
-from service.answers import answer
+from service.answers import answer, document_detail
 from service.holder import IndexHolder
 from service.page import mount_page
-from service.schemas import DocumentDetail, DocumentList, DocumentSummary, PassageOut, SearchResponse, Stats
+from service.schemas import DocumentDetail, DocumentList, DocumentSummary, SearchResponse, Stats
 
 log = logging.getLogger("career_search.api")
 MAX_QUERY_CHARS = 1000
@@ -134,22 +134,10 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
 
     @app.get("/api/documents/{doc_id}", response_model=DocumentDetail)
     def document(doc_id: str) -> DocumentDetail:
-        snap = searcher().snapshot
-        d = snap.documents.get(doc_id)
-        if d is None:
+        detail = document_detail(searcher().snapshot, doc_id)
+        if detail is None:
             raise HTTPException(404, detail=f"no document with id {doc_id!r}; GET /api/documents lists them")
-        return DocumentDetail(
-            doc_id=d.doc_id,
-            title=d.title,
-            source=d.source,
-            category=d.category,
-            aliases=d.aliases,
-            sections=d.sections,
-            passages=[
-                PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
-                for p in (snap.passages[r] for r in d.passage_rows)
-            ],
-        )
+        return detail
 
     @app.get("/api/stats", response_model=Stats)
     def stats() -> Stats:

@@ -18,9 +18,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from indexer.search import Filters, Searcher
-from service.answers import answer
+from service.answers import answer, document_detail
 from service.holder import IndexHolder
-from service.schemas import DocumentDetail, PassageOut
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("career_search.page")
@@ -62,23 +61,9 @@ def initial_search(searcher: Searcher, params: dict[str, str]) -> tuple[dict, di
     return main.model_dump(mode="json", exclude_none=True), facets
 
 
-def document_detail(searcher: Searcher, doc_id: str) -> dict | None:
-    snap = searcher.snapshot
-    d = snap.documents.get(doc_id)
-    if d is None:
-        return None
-    return DocumentDetail(
-        doc_id=d.doc_id,
-        title=d.title,
-        source=d.source,
-        category=d.category,
-        aliases=d.aliases,
-        sections=d.sections,
-        passages=[
-            PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
-            for p in (snap.passages[r] for r in d.passage_rows)
-        ],
-    ).model_dump(mode="json")
+def document_json(searcher: Searcher, doc_id: str) -> dict | None:
+    detail = document_detail(searcher.snapshot, doc_id)
+    return detail.model_dump(mode="json") if detail else None
 
 
 _versions: dict[str, tuple[int, str]] = {}
@@ -114,7 +99,7 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool) -> str
         except Exception:  # the page still works: app.js asks the API, which reports the error properly
             log.exception("server-side search for the page failed")
     if searcher is not None and params["doc"]:
-        detail = document_detail(searcher, params["doc"])
+        detail = document_json(searcher, params["doc"])
         if detail is not None:
             blocks.append(data_block("initial-document", detail))
     blocks.insert(0, data_block("page-config", config))

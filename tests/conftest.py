@@ -69,6 +69,22 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
     )
 
 
+def kill_build_midway(corpus: Path, index: Path) -> None:
+    """Starts `python -m indexer build` and kills it (-9) once its partial build folder exists, mid-embedding."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into embedding
+    proc.kill()
+    proc.wait()
+
+
 class Server:
     """A real `python -m service serve` process on a free port."""
 

@@ -3,9 +3,6 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from indexer.build import build_index
 from indexer.search import Filters, Searcher
 from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
-from tests.conftest import MINI_CORPUS, ROOT, run_cli
+from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 
 
 def test_build_load_search_finds_the_right_career(mini_index, embedder):
@@ -93,18 +90,7 @@ def test_killed_build_leaves_the_live_index_and_its_leftovers_are_cleaned(tmp_pa
     first = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
     big = tmp_path / "big"
     shutil.copytree(ROOT / "corpus", big)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--corpus", str(big), "--index", str(index), "--quiet"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # well into embedding
-    proc.kill()
-    proc.wait()
+    kill_build_midway(big, index)
     assert list((index / "builds").glob(".partial-*")), "the killed build should have left a partial folder"
     assert current_build_id(index) == first
     assert open_snapshot(index).build_id == first

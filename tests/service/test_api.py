@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 import threading
 import time
 
@@ -12,7 +10,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.store import current_build_id
-from tests.conftest import MINI_CORPUS, ROOT
+from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway
 
 pytestmark = pytest.mark.slow
 FIELDS = {"rank", "score", "title", "section", "text", "snippet", "doc_id", "passage_id", "source"}
@@ -167,17 +165,7 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_se
     index = tmp_path / "idx"
     live = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
     server = start_server(index)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--corpus", str(ROOT / "corpus"), "--index", str(index), "--quiet"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.kill()
-    proc.wait()
+    kill_build_midway(ROOT / "corpus", index)
     time.sleep(1)  # several reload polls
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="what does a principal engineer do").json()["results"][0]["title"] == (
