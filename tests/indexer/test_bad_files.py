@@ -29,6 +29,11 @@ def _encrypted_pdf() -> bytes:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
+    return make_bad_corpus(tmp_path)
+
+
+def make_bad_corpus(tmp_path: Path) -> Path:
+    """Good documents in every format beside one file for every bad case."""
     root = tmp_path / "corpus"
     good = root / "good"
     shutil.copytree(FORMATS, good)

@@ -10,7 +10,8 @@ import pytest
 
 from indexer.build import build_index
 from indexer.store import current_build_id
-from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway
+from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
+from tests.indexer.test_bad_files import make_bad_corpus
 
 pytestmark = pytest.mark.slow
 FIELDS = {"rank", "score", "title", "section", "text", "snippet", "doc_id", "passage_id", "source"}
@@ -171,3 +172,16 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_se
     assert server.get("/api/search", q="what does a principal engineer do").json()["results"][0]["title"] == (
         "Principal Engineer"
     )
+
+
+def test_a_corpus_with_every_kind_of_bad_file_builds_and_serves_the_good_ones(tmp_path, start_server):
+    corpus = make_bad_corpus(tmp_path)
+    out = run_cli("indexer", "build", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--quiet")
+    assert out.returncode == 0, out.stderr
+    for name in ("bad/empty.md", "bad/truncated.pdf", "bad/locked.pdf", "bad/corrupt.docx", "bad/salaries.xlsx"):
+        assert name in out.stdout
+    server = start_server(tmp_path / "idx")
+    titles = {d["title"] for d in server.get("/api/documents").json()["documents"]}
+    assert "Pâtissier" in titles
+    top = server.get("/api/search", q="pâtissier crème brûlée").json()["results"][0]
+    assert top["title"] == "Pâtissier"
