@@ -59,7 +59,9 @@ class IndexSnapshot:
         try:
             self.faiss = faiss.read_index(str(path / FAISS_FILE))
             self.sentence_faiss = faiss.read_index(str(path / SENTENCE_FAISS_FILE))
-            self.con = sqlite3.connect(f"{(path / DB_FILE).as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self.con = sqlite3.connect(
+                f"{(path / DB_FILE).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
             self._load_rows()
             owners = [row for (row,) in self.con.execute("SELECT row FROM sentences ORDER BY id")]
             self.sentence_owner = np.asarray(owners, dtype=np.int64)

@@ -145,6 +145,8 @@ def test_ask_cli_prints_the_top_passage_and_json(mini_index):
         "passage_id",
         "source",
     }
+    relative = run_cli("service", "ask", "--index", os.path.relpath(mini_index, ROOT), "nurse certifications")
+    assert relative.returncode == 0 and relative.stdout.startswith("1. Registered Nurse"), relative.stderr
     missing = run_cli("service", "ask", "--index", str(Path("/nonexistent")), "x")
     assert missing.returncode == 1 and "no index in" in missing.stderr and "Traceback" not in missing.stderr
 
