@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,8 @@ class Searcher:
         self.snapshot = snapshot
         self.embedder = embedder
         self.weights = weights or FusionWeights()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         docs = snapshot.documents.values()
         self.speller = Speller(
             [p.text for p in snapshot.passages] + [d.title + " " + " ".join(d.aliases) for d in docs]
@@ -86,7 +90,17 @@ class Searcher:
         return {doc_id for doc_id, names in self._name_words.items() if set(words) <= names}
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.encode([clip_words(query, MAX_QUERY_WORDS)])[0]
+        """The query's vector; the last few are kept, since the page asks for results and facet counts at once."""
+        text = clip_words(query, MAX_QUERY_WORDS)
+        with self._cache_lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode([text])[0]
+            with self._cache_lock:
+                self._vectors[text] = vector
+                if len(self._vectors) > 256:
+                    self._vectors.popitem(last=False)
+        return vector
 
     def search(
         self,
