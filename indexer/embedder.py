@@ -48,7 +48,6 @@ class Embedder:
         # sentence-transformers 6 rejects a Path here: it must be a str
         self.model = SentenceTransformer(str(model_path(model)), device="cpu")
         self.dimension = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length)
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:

@@ -38,9 +38,6 @@ class Document:
     category: str = ""
     format: str = ""
 
-    def word_count(self) -> int:
-        return sum(len(b.text.split()) for s in self.sections for b in s.blocks)
-
 
 @dataclass
 class Passage:

@@ -28,17 +28,25 @@ class Speller:
             passage_freq.update(set(words))
         self.counts = counts
         self.passage_freq = passage_freq
+        self._corrections: dict[str, str] = {}  # an unknown word costs a scan of the vocabulary: do it once
         self._words = list(counts)
 
     def correct_word(self, word: str) -> str:
         w = word.lower()
         if len(w) < 4 or not w.isalpha() or w in self.counts or w in STOPWORDS:
             return word
+        if w not in self._corrections:
+            if len(self._corrections) > 10_000:  # user input is unbounded; the cache is not
+                self._corrections.clear()
+            self._corrections[w] = self._nearest(w)
+        return self._corrections[w] or word
+
+    def _nearest(self, w: str) -> str:
         matches = process.extract(
             w, self._words, scorer=DamerauLevenshtein.distance, score_cutoff=_max_edits(w), limit=8
         )
         if not matches:
-            return word
+            return ""  # nothing close: the word stays as typed
         # ties: a dropped or doubled letter beats a wrong one, then the more common word
         best = min(matches, key=lambda m: (m[1], Indel.distance(w, m[0]), -self.counts[m[0]]))
         return best[0]

@@ -28,8 +28,14 @@ MAX_QUERY_CHARS = 1000
 MAX_FILTER_CHARS = 200
 PAGE_K, FACET_K = 10, 50
 # The URL's keys: the question, the filters (title, section, from = one document) and the open document and passage.
-LIMITS = {"q": MAX_QUERY_CHARS, "title": MAX_FILTER_CHARS, "section": MAX_FILTER_CHARS, "from": MAX_FILTER_CHARS,
-          "doc": MAX_FILTER_CHARS, "p": MAX_FILTER_CHARS}
+LIMITS = {
+    "q": MAX_QUERY_CHARS,
+    "title": MAX_FILTER_CHARS,
+    "section": MAX_FILTER_CHARS,
+    "from": MAX_FILTER_CHARS,
+    "doc": MAX_FILTER_CHARS,
+    "p": MAX_FILTER_CHARS,
+}
 TRUE = {"1", "true", "yes", "on"}
 
 

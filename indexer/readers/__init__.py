@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from indexer.models import Document
 
@@ -15,22 +16,24 @@ class ReadError(Exception):
 Reader = Callable[[bytes, str, frozenset[str]], list[Document]]
 
 
-def reader_for(suffix: str) -> Reader | None:
-    from indexer.readers import markdown, plaintext
+@cache
+def _readers() -> dict[str, Reader]:
+    from indexer.readers import docx, html, markdown, pdf, plaintext  # imported late: they import this module
 
-    readers: dict[str, Reader] = {
+    return {
         ".txt": plaintext.read,
         ".text": plaintext.read,
         ".md": markdown.read,
         ".markdown": markdown.read,
+        ".html": html.read,
+        ".htm": html.read,
+        ".pdf": pdf.read,
+        ".docx": docx.read,
     }
-    try:
-        from indexer.readers import docx, html, pdf
 
-        readers.update({".html": html.read, ".htm": html.read, ".pdf": pdf.read, ".docx": docx.read})
-    except ImportError:  # pragma: no cover - formats not yet available
-        pass
-    return readers.get(suffix.lower())
+
+def reader_for(suffix: str) -> Reader | None:
+    return _readers().get(suffix.lower())
 
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
