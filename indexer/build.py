@@ -13,6 +13,8 @@ from indexer.passages import passages_of
 from indexer.settings import Settings
 from indexer.store import (
     BUILDS,
+    NAME_FAISS_FILE,
+    SENTENCE_MIN_WORDS,
     BuildError,
     BuildReport,
     Manifest,
@@ -68,10 +70,12 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
             partial.write_vectors(vectors, embedder.dimension)
             owners, units = [], []
             for row, p in enumerate(passages):
-                for unit in sentence_units(p.text, min_words=3):
+                for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
                     owners.append(row)
                     units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
             partial.write_sentences(owners, embedder.encode(units, progress=progress), embedder.dimension)
+            names = embedder.encode([d.name_text() for d in result.documents])
+            partial.write_vectors(names, embedder.dimension, NAME_FAISS_FILE)
             manifest = Manifest(
                 build_id=build_id,
                 created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -297,7 +297,7 @@ def format_table(rows: dict[str, dict[str, float]], first: str = "mode") -> str:
 
 # --- ESCO occupations as an outside benchmark -------------------------------------------------------------------
 
-ESCO_FORMAT = 1  # bump when the CSV -> Markdown conversion changes, so cached indexes are rebuilt
+ESCO_FORMAT = 2  # bump when the CSV -> Markdown conversion changes, so cached indexes are rebuilt
 
 
 @dataclass

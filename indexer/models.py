@@ -38,6 +38,10 @@ class Document:
     category: str = ""
     format: str = ""
 
+    def name_text(self) -> str:
+        """What the document's name vector is made of: its title and other names, the way people search for it."""
+        return f"{self.title} ({', '.join(self.aliases)})" if self.aliases else self.title
+
 
 @dataclass
 class Passage:

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.embedder import Embedder
-from indexer.query import clip_words, expand, fts_match, terms
+from indexer.query import clip_words, expand, fts_match, names_a_job, terms
 from indexer.snapshot import IndexSnapshot, StoredPassage
 from indexer.spelling import Speller
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_WORDS = 200
+NAME_FACTOR = 0.1
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Hit:
     lexical_rank: int | None = None
     dense_score: float | None = None
     lexical_score: float | None = None
+    name_score: float | None = None
 
 
 @dataclass
@@ -52,6 +54,10 @@ class FusionWeights:
     lexical: float = 0.2  # BM25 divided by the best BM25 of the query; tuned on both benchmarks (tune splits)
     lead: float = 0.2  # bonus for a career's lead passage when the query names only that career
     sentence: float = 0.5  # share of the dense score that comes from a passage's best-matching sentence
+    # For a query that reads like a job title ("ICT help desk agent"): the similarity to each document's name vector
+    # counts, and word matches count less, since a title shares words with many others ("operator", "manager").
+    name: float = 0.2
+    lexical_title: float = 0.15
     candidates: int = 100
     sentence_candidates: int = 2000
 
@@ -69,15 +75,20 @@ class Searcher:
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
 
-    def term_weights(self, words: list[str], title: str = "") -> dict[str, float]:
+    def term_weights(self, words: list[str], doc_id: str = "") -> dict[str, float]:
         """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
-        title weigh little within that career, where every sentence is about it."""
+        title and aliases weigh little within that career, where every sentence is about it."""
         n = len(self.snapshot.passages)
-        in_title = set(terms(title))
+        names = self._name_words.get(doc_id, set())
         return {
-            w: math.log((n + 1) / (self.speller.passage_freq.get(w, 0) + 1)) * (0.3 if w in in_title else 1.0) + 0.1
+            w: math.log((n + 1) / (self.speller.passage_freq.get(w, 0) + 1)) * (NAME_FACTOR if w in names else 1.0)
+            + 0.1
             for w in words
         }
+
+    def sentence_similarities(self, row: int, query: str) -> dict[str, float]:
+        """How close each sentence of a passage is to the query: lets a snippet show a semantic-only answer."""
+        return self.snapshot.sentence_similarities(row, self.embed_query(query))
 
     def correct(self, query: str) -> str:
         """The query with words the index has never seen replaced by the nearest indexed word."""
@@ -131,6 +142,11 @@ class Searcher:
             match = fts_match(expand(query, words))
             lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(match, n), 1)}
         named = self.named_careers(words) if mode == "hybrid" else set()
+        title_like = names_a_job(query)
+        lexical_weight = w.lexical_title if title_like else w.lexical
+        name_sims = None
+        if mode == "hybrid" and qvec is not None and snap.name_vectors is not None and title_like:
+            name_sims = snap.name_vectors @ qvec
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
 
         hits: list[Hit] = []
@@ -153,10 +169,15 @@ class Searcher:
             elif mode == "lexical":
                 score = lex_score or 0.0
             else:
-                score = w.dense * (dense_score or 0.0) + w.lexical * (lex_score or 0.0) / top_lex
+                score = w.dense * (dense_score or 0.0) + lexical_weight * (lex_score or 0.0) / top_lex
                 if p.ordinal == 0 and p.doc_id in named:
                     score += w.lead
-            hits.append(Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score))
+            name_score = float(name_sims[snap.doc_number[p.doc_id]]) if name_sims is not None else None
+            if name_score is not None:
+                score += w.name * name_score
+            hits.append(
+                Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score, name_score)
+            )
 
         hits.sort(key=lambda h: (-h.score, h.passage.row))
         out: list[Hit] = []

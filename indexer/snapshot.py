@@ -15,11 +15,14 @@ from indexer.store import (
     FAISS_FILE,
     FORMAT_VERSION,
     MANIFEST_FILE,
+    NAME_FAISS_FILE,
     SENTENCE_FAISS_FILE,
+    SENTENCE_MIN_WORDS,
     Manifest,
     build_dir,
     current_build_id,
 )
+from indexer.text import sentence_units
 
 
 class IndexUnavailable(Exception):
@@ -79,11 +82,25 @@ class IndexSnapshot:
                 f"index build {path.name} is inconsistent ({self.faiss.ntotal} vectors for {len(self.passages)} "
                 "passages); rebuild it with ./scripts/rebuild_index.sh"
             )
-        self.vectors = (
-            self.faiss.reconstruct_n(0, self.faiss.ntotal)
-            if self.faiss.ntotal
-            else np.zeros((0, self.faiss.d), np.float32)
-        )
+        self.vectors = _all_vectors(self.faiss)
+        # builds made before name vectors existed still serve, without the name signal, until the next rebuild
+        self.name_vectors: np.ndarray | None = None
+        if (path / NAME_FAISS_FILE).exists():
+            try:
+                self.name_vectors = _all_vectors(faiss.read_index(str(path / NAME_FAISS_FILE)))
+            except RuntimeError as exc:
+                raise IndexUnavailable(
+                    f"index build {path.name} is damaged ({str(exc)[:120]}); rebuild it with ./scripts/rebuild_index.sh"
+                ) from None
+            if len(self.name_vectors) != len(self.documents):
+                raise IndexUnavailable(
+                    f"index build {path.name} is inconsistent ({len(self.name_vectors)} name vectors for "
+                    f"{len(self.documents)} documents); rebuild it with ./scripts/rebuild_index.sh"
+                )
+        self.doc_number = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        self.sentence_vectors = _all_vectors(self.sentence_faiss)
+        # sentences are stored in passage order: passage row r owns ids sentence_start[r] .. sentence_start[r+1]-1
+        self.sentence_start = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
 
     @property
     def build_id(self) -> str:
@@ -126,6 +143,17 @@ class IndexSnapshot:
                 best[row] = max(best.get(row, -1.0), float(s))
         return best
 
+    def sentence_similarities(self, row: int, vector: np.ndarray) -> dict[str, float]:
+        """Cosine similarity of each sentence of one passage (those of 3+ words, keyed by text) to a query vector."""
+        start, end = int(self.sentence_start[row]), int(self.sentence_start[row + 1])
+        if start == end:
+            return {}
+        sims = self.sentence_vectors[start:end] @ vector
+        units = sentence_units(self.passages[row].text, min_words=SENTENCE_MIN_WORDS)
+        if len(units) != end - start:  # cannot happen for a build of this format; never mislabel a sentence
+            return {}
+        return {u: float(s) for u, s in zip(units, sims, strict=True)}
+
     def lexical(self, match: str, n: int, weights: tuple[float, ...] = (4.0, 3.0, 1.5, 1.0)) -> list[tuple[int, float]]:
         """Top n passages for an FTS5 MATCH expression, scored by BM25 (higher is better)."""
         if not match:
@@ -140,6 +168,10 @@ class IndexSnapshot:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _all_vectors(index: faiss.Index) -> np.ndarray:
+    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
 
 
 def open_snapshot(index_dir: Path, expect_model: str | None = None, build_id: str | None = None) -> IndexSnapshot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from indexer.query import terms
+from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
 from indexer.snapshot import IndexSnapshot
 from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
@@ -24,6 +24,7 @@ def answer(
     corrected = searcher.correct(query)
     hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
     words = terms(corrected)
+    wants_number = asks_for_number(corrected)
     results = [
         Result(
             rank=h.rank,
@@ -31,7 +32,13 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=make_snippet(h.passage.text, words, searcher.term_weights(words, h.passage.title)),
+            snippet=make_snippet(
+                h.passage.text,
+                words,
+                searcher.term_weights(words, h.passage.doc_id),
+                searcher.sentence_similarities(h.passage.row, corrected),
+                wants_number,
+            ),
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
@@ -40,6 +47,7 @@ def answer(
                 lexical_rank=h.lexical_rank,
                 dense_score=h.dense_score,
                 lexical_score=h.lexical_score,
+                name_score=h.name_score,
             )
             if explain
             else None,

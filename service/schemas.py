@@ -10,6 +10,7 @@ class Explain(BaseModel):
     lexical_rank: int | None
     dense_score: float | None
     lexical_score: float | None
+    name_score: float | None = None  # similarity to the career's names; only for queries that read like a job title
 
 
 class Result(BaseModel):

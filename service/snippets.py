@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import pairwise
 
 import snowballstemmer
 
@@ -14,6 +15,10 @@ from indexer.text import sentence_units
 
 _local = threading.local()  # a Snowball stemmer keeps state while it works: one per request thread
 _MONEY = {"salari", "pay", "paid", "earn", "wage", "compens", "bonus", "ote"}
+# Weights against the query words' IDF weights, tuned on the tune split's answering passages (snippet holds the
+# answer: 0.71 with words alone, 0.82 with these).
+SEMANTIC = 15.0  # a sentence's cosine similarity to the query
+ADJACENT = 1.5  # the sentence right after the best one, as the second
 _WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
 
 
@@ -31,35 +36,45 @@ def best_sentences(
     weights: Mapping[str, float] | None = None,
     max_sentences: int = 2,
     max_chars: int = 320,
+    sims: Mapping[str, float] | None = None,
+    wants_number: bool = False,
 ) -> str:
-    """The sentence (and the one after it, if it is a whole sentence and fits) with the most query weight.
+    """The one or two sentences of a passage closest to the query, in passage order ("…" between them if apart).
 
-    A rare word of the query ("Zurich") counts for more than a common one ("engineer"); with no match at all,
-    the passage's lead sentences are the snippet."""
+    A sentence scores by the query words it holds, a rare word ("Zurich") counting for more than a common one
+    ("engineer"), plus its semantic similarity to the query (sims, from the index's sentence vectors), so a hit
+    with no shared word still shows its most relevant sentence. Without sims or matches: the lead sentences."""
     units = sentence_units(text)
     if not units:
         return ""
     wanted = {stem(t): (weights or {}).get(t, 1.0) for t in terms}
-    wants_figures = bool(wanted.keys() & _MONEY)
+    wants_figures = wants_number or bool(wanted.keys() & _MONEY)
 
     def score(u: str) -> float:
         found = {s for s in (stem(w) for w in _WORD.findall(u)) if s in wanted}
         figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
-        return sum(1 + wanted[s] for s in found) + figures
+        return sum(wanted[s] for s in found) + figures + SEMANTIC * sims.get(u, floor)
 
+    sims = sims or {}
+    floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     chosen = [best]
-    nxt = best + 1
-    # a second sentence only when it is one: a heading line merged into the passage would read as a fragment
-    if (
-        max_sentences > 1
-        and nxt < len(units)
-        and units[nxt][-1] in ".!?:"
-        and len(units[best] + units[nxt]) < max_chars
-    ):
-        chosen.append(nxt)
-    out = " ".join(units[i] for i in chosen)
+    # The second sentence: the next best, with a bonus for the one right after the best, which often goes on to
+    # the specifics ("…the hardest promotion on the ladder. Engineers usually need a sponsor, …").
+    # A fragment of one or two words (a heading line inside the passage) is never the second.
+    rest = [
+        i
+        for i in range(len(units))
+        if i != best and len(units[i].split()) >= 3 and len(units[best]) + len(units[i]) < max_chars
+    ]
+    if max_sentences > 1 and rest:
+        chosen.append(max(rest, key=lambda i: (scores[i] + (ADJACENT if i == best + 1 else 0.0), -i)))
+    chosen.sort()
+    out = units[chosen[0]]
+    for a, b in pairwise(chosen):
+        # two list items in a row read as one run-on sentence without a separator
+        out += (" … " if b != a + 1 else " " if units[a][-1] in ".!?:;" else " · ") + units[b]
     if len(out) > max_chars:
         out = out[:max_chars].rsplit(" ", 1)[0] + " …"
     return out
@@ -78,5 +93,11 @@ def highlight(text: str, terms: list[str]) -> str:
     return "".join(out)
 
 
-def make_snippet(text: str, terms: list[str], weights: Mapping[str, float] | None = None) -> str:
-    return highlight(best_sentences(text, terms, weights), terms)
+def make_snippet(
+    text: str,
+    terms: list[str],
+    weights: Mapping[str, float] | None = None,
+    sims: Mapping[str, float] | None = None,
+    wants_number: bool = False,
+) -> str:
+    return highlight(best_sentences(text, terms, weights, sims=sims, wants_number=wants_number), terms)

@@ -40,6 +40,20 @@ def test_snippets_escape_document_text(mini_server):
     assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
 
 
+def test_a_hit_without_a_shared_word_still_shows_its_answering_sentence(mini_server):
+    """No word of the query is in the passage: the snippet is the sentence closest in meaning, not the lead."""
+    first = mini_server.get("/api/search", q="what resuscitation training do ICUs want", k=1).json()["results"][0]
+    assert "ACLS" in first["snippet"] and "<mark>" not in first["snippet"]
+
+
+def test_explain_shows_the_name_score_for_job_title_queries_only(mini_server):
+    title = mini_server.get("/api/search", q="ward nurse", k=3, explain="true").json()["results"]
+    assert title[0]["title"] == "Registered Nurse"
+    assert title[0]["explain"]["name_score"] == max(r["explain"]["name_score"] for r in title) > 0.3
+    question = mini_server.get("/api/search", q="what does a ward nurse do", k=3, explain="true").json()["results"]
+    assert {r["explain"].get("name_score") for r in question} == {None}  # absent: the API omits empty fields
+
+
 @pytest.mark.parametrize(
     "params, fragment",
     [

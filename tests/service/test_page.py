@@ -342,8 +342,10 @@ def test_keyboard_navigation(page, mini_server) -> None:
     page.keyboard.press("/")
     expect(page.locator("#q")).to_be_focused()
 
-    focused = "document.activeElement.closest('li.result') ? [...document.querySelectorAll('#results li.result')]" \
+    focused = (
+        "document.activeElement.closest('li.result') ? [...document.querySelectorAll('#results li.result')]"
         ".indexOf(document.activeElement.closest('li.result')) : -1"
+    )
     page.keyboard.press("ArrowDown")
     assert page.evaluate(focused) == 0
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
@@ -418,9 +420,14 @@ def test_not_ready_errors_and_no_results(page, mini_server) -> None:
     expect(notice).to_be_hidden()
     page.unroute_all()
 
-    page.route(re.compile(r"/api/search\?"), lambda route: route.fulfill(
-        status=500, content_type="application/json", body='{"detail": "internal error; the server log has the details"}'
-    ))
+    page.route(
+        re.compile(r"/api/search\?"),
+        lambda route: route.fulfill(
+            status=500,
+            content_type="application/json",
+            body='{"detail": "internal error; the server log has the details"}',
+        ),
+    )
     page.fill("#q", "nurse shifts")
     expect(notice).to_contain_text("HTTP 500")
     expect(notice).to_contain_text("Try again in a moment")
@@ -531,4 +538,3 @@ def test_hostile_documents_show_as_text_and_embedding_works(
         assert dialogs == [] and errors == []
     finally:
         context.close()
-
