@@ -20,7 +20,7 @@ from indexer.embedder import get_embedder  # noqa: E402
 from indexer.evaluation import contains_answer, load_questions  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
-from indexer.snapshot import open_snapshot  # noqa: E402
+from indexer.snapshot import IndexUnavailable, open_snapshot  # noqa: E402
 from service.answers import answer  # noqa: E402
 
 
@@ -32,7 +32,12 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=5, help="how many results a user sees at once")
     args = parser.parse_args()
     settings = get_settings()
-    searcher = Searcher(open_snapshot(args.index, expect_model=settings.model), get_embedder(settings))
+    try:
+        snapshot = open_snapshot(args.index, expect_model=settings.model)
+    except IndexUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    searcher = Searcher(snapshot, get_embedder(settings))
     questions = load_questions(split=args.split)
     sample = questions[:: max(1, len(questions) // args.n)][: args.n]
     held = absent = first = 0

@@ -1,0 +1,65 @@
+"""Prints query latency of the search (the API's answer path, snippets included) over the question set.
+
+Usage: python scripts/benchmark.py --index DIR [--mode hybrid] [--k 10] [--repeat 1] [--limit N]
+Each question is asked once with an empty query-vector cache (what a new query costs) and once more (a repeated
+query, e.g. the page's facet request). Figures are per query, in milliseconds, on this machine's CPU."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from indexer.embedder import get_embedder  # noqa: E402
+from indexer.evaluation import load_questions  # noqa: E402
+from indexer.search import MODES, Searcher  # noqa: E402
+from indexer.settings import get_settings  # noqa: E402
+from indexer.snapshot import IndexUnavailable, open_snapshot  # noqa: E402
+from service.answers import answer  # noqa: E402
+
+
+def summary(label: str, ms: list[float]) -> str:
+    q = statistics.quantiles(ms, n=100)
+    return f"{label:<22} n={len(ms):<4} p50 {q[49]:6.1f}  p95 {q[94]:6.1f}  max {max(ms):6.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=get_settings().index_dir)
+    parser.add_argument("--mode", default="hybrid", choices=MODES)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds over the question set")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    args = parser.parse_args()
+    settings = get_settings()
+    try:
+        snapshot = open_snapshot(args.index, expect_model=settings.model)
+    except IndexUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    searcher = Searcher(snapshot, get_embedder(settings))
+    queries = [q.query for q in load_questions(limit=args.limit)]
+    answer(searcher, "warm up the model", k=args.k, mode=args.mode)
+    new, repeated = [], []
+    for _ in range(args.repeat):
+        searcher._vectors.clear()
+        for query in queries:
+            for times in (new, repeated):
+                started = time.perf_counter()
+                answer(searcher, query, k=args.k, mode=args.mode)
+                times.append((time.perf_counter() - started) * 1000)
+    print(
+        f"index {snapshot.build_id}: {len(snapshot.passages)} passages, {snapshot.sentence_faiss.ntotal} sentences; "
+        f"mode {args.mode}, k={args.k}"
+    )
+    print(summary("new query (ms)", new))
+    print(summary("repeated query (ms)", repeated))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

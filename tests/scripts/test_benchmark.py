@@ -1,0 +1,33 @@
+"""The latency benchmark runs as an admin would run it and prints per-query figures."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+SCRIPT = ROOT / "scripts" / "benchmark.py"
+
+
+def test_benchmark_prints_latency_percentiles(mini_index):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--index", str(mini_index), "--limit", "12"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split("  ")[0].strip(): line for line in proc.stdout.splitlines()}
+    for label in ("new query (ms)", "repeated query (ms)"):
+        assert re.search(r"n=12\s+p50\s+[\d.]+\s+p95\s+[\d.]+\s+max\s+[\d.]+", lines[label]), proc.stdout
+
+
+def test_benchmark_without_an_index_says_what_to_do(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--index", str(tmp_path / "none")], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 2
+    assert "no index in" in proc.stderr and "rebuild_index.sh" in proc.stderr and "Traceback" not in proc.stderr
