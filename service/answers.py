@@ -6,7 +6,7 @@ import time
 
 from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
-from indexer.snapshot import IndexSnapshot
+from indexer.snapshot import IndexSnapshot, StoredPassage
 from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
 from service.snippets import make_snippet
 
@@ -23,8 +23,6 @@ def answer(
     started = time.perf_counter()
     corrected = searcher.correct(query)
     hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
-    words = terms(corrected)
-    wants_number = asks_for_number(corrected)
     results = [
         Result(
             rank=h.rank,
@@ -32,13 +30,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=make_snippet(
-                h.passage.text,
-                words,
-                searcher.term_weights(words, h.passage.doc_id),
-                searcher.sentence_similarities(h.passage.row, corrected),
-                wants_number,
-            ),
+            snippet=snippet_for(searcher, h.passage, corrected),
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
@@ -61,6 +53,18 @@ def answer(
         mode=mode,
         corrected=corrected if corrected != query else None,
         results=results,
+    )
+
+
+def snippet_for(searcher: Searcher, passage: StoredPassage, query: str) -> str:
+    """The passage's snippet for a (spell-corrected) query: its best sentences, escaped, query words marked."""
+    words = terms(query)
+    return make_snippet(
+        passage.text,
+        words,
+        searcher.term_weights(words, passage.doc_id),
+        searcher.sentence_similarities(passage.row, query),
+        asks_for_number(query),
     )
 
 

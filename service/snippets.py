@@ -35,7 +35,7 @@ def best_sentences(
     terms: list[str],
     weights: Mapping[str, float] | None = None,
     max_sentences: int = 2,
-    max_chars: int = 320,
+    max_chars: int = 400,
     sims: Mapping[str, float] | None = None,
     wants_number: bool = False,
 ) -> str:
