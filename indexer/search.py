@@ -6,12 +6,14 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from indexer.embedder import Embedder
+from indexer.embedder import Embedder, get_embedder
 from indexer.query import clip_words, expand, fts_match, names_a_job, terms
-from indexer.snapshot import IndexSnapshot, StoredPassage
+from indexer.settings import Settings
+from indexer.snapshot import IndexSnapshot, StoredPassage, open_snapshot
 from indexer.spelling import Speller
 
 MODES = ("hybrid", "dense", "lexical")
@@ -191,3 +193,8 @@ class Searcher:
             if len(out) >= k:
                 break
         return out
+
+
+def open_searcher(index_dir: Path, settings: Settings) -> Searcher:
+    """A searcher over an index's live build with the configured model; IndexUnavailable or ModelError say why not."""
+    return Searcher(open_snapshot(index_dir, expect_model=settings.model), get_embedder(settings))

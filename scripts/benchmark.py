@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.embedder import get_embedder  # noqa: E402
+from indexer.embedder import ModelError  # noqa: E402
 from indexer.evaluation import load_questions  # noqa: E402
-from indexer.search import MODES, Searcher  # noqa: E402
+from indexer.search import MODES, open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
-from indexer.snapshot import IndexUnavailable, open_snapshot  # noqa: E402
+from indexer.snapshot import IndexUnavailable  # noqa: E402
 from service.answers import answer  # noqa: E402
 
 
@@ -37,11 +37,10 @@ def main() -> int:
     args = parser.parse_args()
     settings = get_settings()
     try:
-        snapshot = open_snapshot(args.index, expect_model=settings.model)
-    except IndexUnavailable as exc:
+        searcher = open_searcher(args.index, settings)
+    except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    searcher = Searcher(snapshot, get_embedder(settings))
     queries = [q.query for q in load_questions(limit=args.limit)]
     answer(searcher, "warm up the model", k=args.k, mode=args.mode)
     new, repeated = [], []
@@ -52,8 +51,9 @@ def main() -> int:
                 started = time.perf_counter()
                 answer(searcher, query, k=args.k, mode=args.mode)
                 times.append((time.perf_counter() - started) * 1000)
+    snap = searcher.snapshot
     print(
-        f"index {snapshot.build_id}: {len(snapshot.passages)} passages, {snapshot.sentence_faiss.ntotal} sentences; "
+        f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_faiss.ntotal} sentences; "
         f"mode {args.mode}, k={args.k}"
     )
     print(summary("new query (ms)", new))

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.embedder import get_embedder  # noqa: E402
+from indexer.embedder import ModelError  # noqa: E402
 from indexer.evaluation import contains_answer, load_questions  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
+from indexer.search import open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
-from indexer.snapshot import IndexUnavailable, open_snapshot  # noqa: E402
+from indexer.snapshot import IndexUnavailable  # noqa: E402
 from service.answers import answer  # noqa: E402
 
 
@@ -33,11 +33,10 @@ def main() -> int:
     args = parser.parse_args()
     settings = get_settings()
     try:
-        snapshot = open_snapshot(args.index, expect_model=settings.model)
-    except IndexUnavailable as exc:
+        searcher = open_searcher(args.index, settings)
+    except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    searcher = Searcher(snapshot, get_embedder(settings))
     questions = load_questions(split=args.split)
     sample = questions[:: max(1, len(questions) // args.n)][: args.n]
     held = absent = first = 0

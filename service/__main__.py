@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ask(args: argparse.Namespace, settings) -> int:
-    from indexer.embedder import ModelError, get_embedder
-    from indexer.search import Searcher
-    from indexer.snapshot import IndexUnavailable, open_snapshot
+    from indexer.embedder import ModelError
+    from indexer.search import open_searcher
+    from indexer.snapshot import IndexUnavailable
     from service.answers import answer
 
     question = args.question.strip()
@@ -56,8 +56,7 @@ def ask(args: argparse.Namespace, settings) -> int:
         print("error: -k must be between 1 and 100", file=sys.stderr)
         return 2
     try:
-        snapshot = open_snapshot(args.index, expect_model=settings.model)
-        searcher = Searcher(snapshot, get_embedder(settings))
+        searcher = open_searcher(args.index, settings)
     except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
