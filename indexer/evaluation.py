@@ -297,7 +297,9 @@ def format_table(rows: dict[str, dict[str, float]], first: str = "mode") -> str:
 
 # --- ESCO occupations as an outside benchmark -------------------------------------------------------------------
 
-ESCO_FORMAT = 2  # bump when the CSV -> Markdown conversion changes, so cached indexes are rebuilt
+# bump when the CSV -> Markdown conversion or the build's files change, so cached indexes are rebuilt
+# (2: builds gained names.faiss; an older cached build would still load, silently without name vectors)
+ESCO_FORMAT = 2
 
 
 @dataclass

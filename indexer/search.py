@@ -102,6 +102,11 @@ class Searcher:
             return set()
         return {doc_id for doc_id, names in self._name_words.items() if set(words) <= names}
 
+    def forget_queries(self) -> None:
+        """Empties the query-vector cache (the benchmark times new queries)."""
+        with self._cache_lock:
+            self._vectors.clear()
+
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last few are kept, since the page asks for results and facet counts at once."""
         text = clip_words(query, MAX_QUERY_WORDS)
@@ -174,8 +179,9 @@ class Searcher:
                 score = w.dense * (dense_score or 0.0) + lexical_weight * (lex_score or 0.0) / top_lex
                 if p.ordinal == 0 and p.doc_id in named:
                     score += w.lead
-            name_score = float(name_sims[snap.doc_number[p.doc_id]]) if name_sims is not None else None
-            if name_score is not None:
+            name_score = None
+            if name_sims is not None:  # hybrid only
+                name_score = float(name_sims[snap.doc_number[p.doc_id]])
                 score += w.name * name_score
             hits.append(
                 Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score, name_score)

@@ -45,7 +45,7 @@ def main() -> int:
     answer(searcher, "warm up the model", k=args.k, mode=args.mode)
     new, repeated = [], []
     for _ in range(args.repeat):
-        searcher._vectors.clear()
+        searcher.forget_queries()
         for query in queries:
             for times in (new, repeated):
                 started = time.perf_counter()

@@ -50,13 +50,14 @@ def best_sentences(
     wanted = {stem(t): (weights or {}).get(t, 1.0) for t in terms}
     wants_figures = wants_number or bool(wanted.keys() & _MONEY)
 
+    sims = sims or {}
+    floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
+
     def score(u: str) -> float:
         found = {s for s in (stem(w) for w in _WORD.findall(u)) if s in wanted}
         figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
         return sum(wanted[s] for s in found) + figures + SEMANTIC * sims.get(u, floor)
 
-    sims = sims or {}
-    floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     chosen = [best]
