@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
 from indexer.query import clip_words, expand, fts_match, names_a_job, terms
 from indexer.settings import Settings
@@ -76,6 +77,7 @@ class Searcher:
             [p.text for p in snapshot.passages] + [d.title + " " + " ".join(d.aliases) for d in docs]
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
+        self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
 
     def term_weights(self, words: list[str], doc_id: str = "") -> dict[str, float]:
         """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
@@ -108,8 +110,8 @@ class Searcher:
             self._vectors.clear()
 
     def embed_query(self, query: str) -> np.ndarray:
-        """The query's vector; the last few are kept, since the page asks for results and facet counts at once."""
-        text = clip_words(query, MAX_QUERY_WORDS)
+        """The query's vector (aliases it uses followed by their career's title); the last few are kept, since the page asks for results and facet counts at once."""
+        text = self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS))
         with self._cache_lock:
             vector = self._vectors.get(text)
         if vector is None:
