@@ -110,7 +110,8 @@ class Searcher:
             self._vectors.clear()
 
     def embed_query(self, query: str) -> np.ndarray:
-        """The query's vector (aliases it uses followed by their career's title); the last few are kept, since the page asks for results and facet counts at once."""
+        """The query's vector, its aliases followed by their career's title; the last few are kept, since the page
+        asks for results and facet counts at once."""
         text = self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS))
         with self._cache_lock:
             vector = self._vectors.get(text)
