@@ -6,7 +6,7 @@ import time
 
 from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
-from indexer.snapshot import IndexSnapshot, StoredPassage
+from indexer.snapshot import StoredPassage
 from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
 from service.snippets import make_snippet
 
@@ -68,8 +68,10 @@ def snippet_for(searcher: Searcher, passage: StoredPassage, query: str) -> str:
     )
 
 
-def document_detail(snap: IndexSnapshot, doc_id: str) -> DocumentDetail | None:
-    """One document with its section labels and passages, or None for an unknown id."""
+def document_detail(searcher: Searcher, doc_id: str, query: str = "") -> DocumentDetail | None:
+    """One document with its section labels and passages, or None for an unknown id; with a query, also the
+    query's content words as searched, so the page marks the same words the snippets do."""
+    snap = searcher.snapshot
     d = snap.documents.get(doc_id)
     if d is None:
         return None
@@ -84,4 +86,5 @@ def document_detail(snap: IndexSnapshot, doc_id: str) -> DocumentDetail | None:
             PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
             for p in (snap.passages[r] for r in d.passage_rows)
         ],
+        terms=terms(searcher.correct(query)) if query.strip() else [],
     )

@@ -133,8 +133,11 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         )
 
     @app.get("/api/documents/{doc_id}", response_model=DocumentDetail)
-    def document(doc_id: str) -> DocumentDetail:
-        detail = document_detail(searcher().snapshot, doc_id)
+    def document(
+        doc_id: str,
+        q: str = Query("", max_length=MAX_QUERY_CHARS, description="a question whose words to list in terms"),
+    ) -> DocumentDetail:
+        detail = document_detail(searcher(), doc_id, q)
         if detail is None:
             raise HTTPException(404, detail=f"no document with id {doc_id!r}; GET /api/documents lists them")
         return detail

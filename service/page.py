@@ -67,8 +67,8 @@ def initial_search(searcher: Searcher, params: dict[str, str]) -> tuple[dict, di
     return main.model_dump(mode="json", exclude_none=True), facets
 
 
-def document_json(searcher: Searcher, doc_id: str) -> dict | None:
-    detail = document_detail(searcher.snapshot, doc_id)
+def document_json(searcher: Searcher, doc_id: str, query: str) -> dict | None:
+    detail = document_detail(searcher, doc_id, query)
     return detail.model_dump(mode="json") if detail else None
 
 
@@ -105,7 +105,7 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool) -> str
         except Exception:  # the page still works: app.js asks the API, which reports the error properly
             log.exception("server-side search for the page failed")
     if searcher is not None and params["doc"]:
-        detail = document_json(searcher, params["doc"])
+        detail = document_json(searcher, params["doc"], params["q"])
         if detail is not None:
             blocks.append(data_block("initial-document", detail))
     blocks.insert(0, data_block("page-config", config))

@@ -60,6 +60,7 @@ class DocumentDetail(BaseModel):
     aliases: list[str]
     sections: list[str]
     passages: list[PassageOut]
+    terms: list[str] = []  # the content words of ?q= as searched (spell-corrected), for the page to mark
 
 
 class Stats(BaseModel):

@@ -21,14 +21,6 @@
     "SRE on-call",
   ];
   const KEYS = ["q", "title", "section", "from", "doc", "p"];
-  // The server's stop words (indexer/query.py), used only to mark the question's words inside a document.
-  const STOPWORDS = new Set(
-    ("a about after all also am an and any are as at be been being between but by can could did do does doing for " +
-      "from get gets getting had has have having how i if in into is it its me my of on or our should so some such " +
-      "than that the their them then there these they this those to too us was we were what when where which while " +
-      "who whom why will with would you your much many make makes made need needs become becoming job jobs role " +
-      "roles career careers typical typically usually").split(" "),
-  );
 
   const $ = (id) => document.getElementById(id);
   const el = {
@@ -682,9 +674,11 @@
     setView("doc");
     el.status.textContent = "";
     el.back.textContent = s.q ? "← Back to results" : "← Back";
+    // the server lists the question's words as it searched them (corrected, no stop words): those get marked
+    const key = s.doc + "\n" + (s.q || "");
     let d = initial.document && initial.document.doc_id === s.doc ? initial.document : null;
     initial.document = null;
-    d = d || docCache.get(s.doc);
+    d = d || docCache.get(key);
     if (!d && waiting) {
       setView("none");
       return;
@@ -696,7 +690,8 @@
       el.docBody.replaceChildren();
       startBusy();
       try {
-        d = await getJSON("/api/documents/" + encodeURIComponent(s.doc));
+        const query = s.q ? "?q=" + encodeURIComponent(s.q) : "";
+        d = await getJSON("/api/documents/" + encodeURIComponent(s.doc) + query);
       } catch (err) {
         if (seq !== docSeq) return;
         if (err instanceof HttpError && err.status === 404) {
@@ -713,7 +708,7 @@
         endBusy();
       }
       if (seq !== docSeq) return;
-      docCache.set(s.doc, d);
+      docCache.set(key, d);
     }
     if (retryTimer === null) hideNotice();
     renderDocument(d, s, restore);
@@ -732,7 +727,7 @@
     meta.push("Source: " + d.source);
     el.docMeta.textContent = meta.join(" · ");
 
-    const pattern = termPattern(s.q);
+    const pattern = termPattern(d.terms || []);
     const groups = [];
     for (const p of d.passages) {
       const last = groups[groups.length - 1];
@@ -813,10 +808,7 @@
     return t;
   }
 
-  function termPattern(q) {
-    const words = (q.toLowerCase().match(/[\p{L}\p{N}_$][\p{L}\p{N}_$'’+#.-]*/gu) || [])
-      .map((w) => w.replace(/^[.'’-]+|[.'’-]+$/g, ""))
-      .filter((w) => w && !STOPWORDS.has(w));
+  function termPattern(words) {
     const stems = [...new Set(words.map(stem))].sort((a, b) => b.length - a.length);
     if (!stems.length) return null;
     const escaped = stems.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));

@@ -89,6 +89,10 @@ def test_documents_list_detail_and_404(mini_server):
     assert len(detail["passages"]) == nurse["passages"] and {"passage_id", "section", "text"} <= set(
         detail["passages"][0]
     )
+    assert detail["terms"] == []
+    # with the question, the words the page marks in the document: as searched, spell-corrected, no stop words
+    asked = mini_server.get(f"/api/documents/{nurse['doc_id']}", q="how much does a registred nurse earn").json()
+    assert asked["terms"] == ["registered", "nurse", "earn"]
     missing = mini_server.get("/api/documents/no-such-career")
     assert missing.status_code == 404 and "no document" in missing.json()["detail"]
 

@@ -272,6 +272,8 @@ def test_opening_a_document_scrolls_to_and_highlights_the_passage(page, mini_ser
     expect(marked).to_be_focused()
     assert page.evaluate("window.scrollY") > 0
     expect(page.locator("#doc-view")).to_contain_text("Salary Ranges › By City")
+    marks = {m.lower() for m in page.locator("#doc-body mark").all_inner_texts()}
+    assert {"seattle", "salary"} <= marks and "in" not in marks  # the question's words, not its stop words
 
     page.click("#back")
     wait_for_results(page, q)
