@@ -34,16 +34,18 @@ def best_sentences(
     text: str,
     terms: list[str],
     weights: Mapping[str, float] | None = None,
-    max_sentences: int = 2,
+    max_sentences: int = 3,
     max_chars: int = 400,
     sims: Mapping[str, float] | None = None,
     wants_number: bool = False,
 ) -> str:
-    """The one or two sentences of a passage closest to the query, in passage order ("…" between them if apart).
+    """The sentences of a passage closest to the query, in passage order ("…" between them if apart).
 
     A sentence scores by the query words it holds, a rare word ("Zurich") counting for more than a common one
     ("engineer"), plus its semantic similarity to the query (sims, from the index's sentence vectors), so a hit
-    with no shared word still shows its most relevant sentence. Without sims or matches: the lead sentences."""
+    with no shared word still shows its most relevant sentence. Without sims or matches: the lead sentences.
+    The best sentence and the next best are chosen first; what is left of max_sentences and max_chars goes to the
+    sentences that carry on from them, since an answer often runs on past the sentence that names its topic."""
     units = sentence_units(text)
     if not units:
         return ""
@@ -61,16 +63,28 @@ def best_sentences(
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     chosen = [best]
-    # The second sentence: the next best, with a bonus for the one right after the best, which often goes on to
-    # the specifics ("…the hardest promotion on the ladder. Engineers usually need a sponsor, …").
-    # A fragment of one or two words (a heading line inside the passage) is never the second.
-    rest = [
-        i
-        for i in range(len(units))
-        if i != best and len(units[i].split()) >= 3 and len(units[best]) + len(units[i]) < max_chars
-    ]
+
+    def eligible(i: int) -> bool:
+        # A fragment of one or two words (a heading line inside the passage) is never added to the best sentence.
+        if not 0 <= i < len(units) or i in chosen or len(units[i].split()) < 3:
+            return False
+        return sum(len(units[j]) + 3 for j in chosen) + len(units[i]) <= max_chars
+
+    # The second: the next best, with a bonus for the one right after the best, which often goes on to the
+    # specifics ("…the hardest promotion on the ladder. Engineers usually need a sponsor, …").
+    rest = [i for i in range(len(units)) if eligible(i)]
     if max_sentences > 1 and rest:
         chosen.append(max(rest, key=lambda i: (scores[i] + (ADJACENT if i == best + 1 else 0.0), -i)))
+    # Then the sentences that carry on from those chosen (the one after before the one before), and a single
+    # sentence left between two chosen ones, which reads better than "…" ("Those who … Those who … Those …").
+    while len(chosen) < max_sentences:
+        around = [j for j in {i + d for i in chosen for d in (-1, 1)} if eligible(j)]
+        if not around:
+            break
+        chosen.append(max(around, key=lambda j: (j - 1 in chosen, scores[j], -j)))
+    for j in range(1, len(units) - 1):
+        if j - 1 in chosen and j + 1 in chosen and eligible(j):
+            chosen.append(j)
     chosen.sort()
     out = units[chosen[0]]
     for a, b in pairwise(chosen):

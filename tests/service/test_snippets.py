@@ -19,16 +19,44 @@ def test_semantic_similarity_picks_a_sentence_without_query_words():
     assert "Basic Life Support" in best_sentences(TEXT, ["resuscitation"], sims=sims)
 
 
-def test_two_sentences_keep_passage_order_and_show_a_gap():
-    text = "Alpha one here. Beta two here. Gamma three here. Delta zebra here."
-    assert best_sentences(text, ["zebra", "alpha"], {"zebra": 2.0, "alpha": 1.0}) == (
+def test_sentences_keep_passage_order_and_show_a_gap():
+    text = "Alpha one here. Beta two here. Gamma three here. Delta zebra here. Epsilon five here."
+    assert best_sentences(text, ["zebra", "alpha"], {"zebra": 3.0, "alpha": 2.0}, max_sentences=2) == (
         "Alpha one here. … Delta zebra here."
     )
 
 
+def test_the_third_sentence_carries_on_from_the_best_ones():
+    """The answer to "how do I get promoted" is the sentence after the one that names the promotion."""
+    text = (
+        "Staff is a senior level. Getting from senior to staff is the hardest promotion. "
+        "Engineers usually need a sponsor and a visible project. Many companies ask for a promotion packet. "
+        "Some switch to management."
+    )
+    weights = {"promoted": 5.0, "senior": 0.3, "staff": 0.3}
+    out = best_sentences(text, ["promoted", "senior", "staff"], weights)
+    assert out == (
+        "Getting from senior to staff is the hardest promotion. Engineers usually need a sponsor and a visible "
+        "project. Many companies ask for a promotion packet."
+    )
+
+
+def test_a_single_sentence_between_chosen_ones_is_filled_in():
+    """Three parallel answers: "…" in the middle of them would hide one."""
+    text = "Prelude here. Some become scientists. Some become engineers. Some become managers. Coda zebra here."
+    sims = {"Some become scientists.": 0.9, "Some become managers.": 0.8, "Coda zebra here.": 0.1}
+    out = best_sentences(text, ["career"], sims=sims)
+    assert out == "Some become scientists. Some become engineers. Some become managers."
+
+
+def test_the_snippet_stays_within_its_length():
+    text = " ".join(f"Sentence number {i} talks about the zebra at some length, more than most." for i in range(12))
+    assert len(best_sentences(text, ["zebra"], max_chars=200)) <= 200
+
+
 def test_adjacent_list_items_are_separated():
     text = "Junior analyst (0-2 years): $60,000\nSenior analyst (5+ years): $95,000\nLead analyst: $120,000"
-    out = best_sentences(text, ["junior", "senior"], {"junior": 2.0, "senior": 2.0})
+    out = best_sentences(text, ["junior", "senior"], {"junior": 2.0, "senior": 2.0}, max_sentences=2)
     assert out == "Junior analyst (0-2 years): $60,000 · Senior analyst (5+ years): $95,000"
 
 
@@ -54,9 +82,10 @@ def test_document_text_is_escaped():
     assert "&lt;b&gt;<mark>tags</mark>&lt;/b&gt;" in snippet
 
 
-def test_a_semantic_only_hit_still_gets_its_lead_sentences():
-    assert (
-        best_sentences(TEXT, ["zebra"]) == "Nurses work long shifts. The NCLEX-RN exam is required before a first job."
+def test_a_hit_without_query_words_or_similarities_gets_its_lead_sentences():
+    assert best_sentences(TEXT, ["zebra"]) == (
+        "Nurses work long shifts. The NCLEX-RN exam is required before a first job. Salaries in Boston average "
+        "$98,000 a year."
     )
 
 
