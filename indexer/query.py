@@ -38,6 +38,16 @@ _INTENTS = [
 ]
 
 
+# A question about the daily work of a job ("what does an electrician do day to day", "... during a shift") is answered
+# by the section on responsibilities, which shares few words with it and which the model ranks below the overview.
+_DAILY_WORK = re.compile(
+    r"\b(do|does|doing)\b.*\b(day[- ]to[- ]day|daily|during (a|the|each) (shift|day|week))\b"
+    r"|\b(typical|average|normal) (day|week|shift)\b|\bdaily (tasks|work|duties|routine)\b|\bduties\b",
+    re.I,
+)
+DAILY_WORK_SECTION = re.compile(r"responsib|\bdut(y|ies)\b|\bday\b|\bweek\b", re.I)
+
+
 _NUMBER = re.compile(r"\bhow (much|many|long|often)\b|\b(salary|salaries|pay|paid|earn\w*|wages?|hours)\b", re.I)
 
 
@@ -53,6 +63,11 @@ def names_a_job(query: str) -> bool:
 def asks_for_number(query: str) -> bool:
     """Whether the answer is a figure: "how many accounts", "how much does X make"."""
     return bool(_NUMBER.search(query))
+
+
+def asks_about_daily_work(query: str) -> bool:
+    """Whether the question is about what the job's days are made of."""
+    return bool(_DAILY_WORK.search(query))
 
 
 def expand(query: str, words: list[str]) -> list[str]:

@@ -12,7 +12,15 @@ import numpy as np
 
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
-from indexer.query import clip_words, expand, fts_match, names_a_job, terms
+from indexer.query import (
+    DAILY_WORK_SECTION,
+    asks_about_daily_work,
+    clip_words,
+    expand,
+    fts_match,
+    names_a_job,
+    terms,
+)
 from indexer.settings import Settings
 from indexer.snapshot import IndexSnapshot, StoredPassage, open_snapshot
 from indexer.spelling import Speller
@@ -56,6 +64,7 @@ class FusionWeights:
     dense: float = 1.0
     lexical: float = 0.2  # BM25 divided by the best BM25 of the query; tuned on both benchmarks (tune splits)
     lead: float = 0.2  # bonus for a career's lead passage when the query names only that career
+    daily_work: float = 0.2  # bonus for the responsibilities sections when the question asks about daily work
     sentence: float = 0.5  # share of the dense score that comes from a passage's best-matching sentence
     # For a query that reads like a job title ("ICT help desk agent"): the similarity to each document's name vector
     # counts, and word matches count less, since a title shares words with many others ("operator", "manager").
@@ -157,6 +166,7 @@ class Searcher:
         name_sims = None
         if mode == "hybrid" and qvec is not None and snap.name_vectors is not None and title_like:
             name_sims = snap.name_vectors @ qvec
+        daily_work = mode == "hybrid" and asks_about_daily_work(query)
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
 
         hits: list[Hit] = []
@@ -182,6 +192,8 @@ class Searcher:
                 score = w.dense * (dense_score or 0.0) + lexical_weight * (lex_score or 0.0) / top_lex
                 if p.ordinal == 0 and p.doc_id in named:
                     score += w.lead
+                if daily_work and DAILY_WORK_SECTION.search(p.section):
+                    score += w.daily_work
             name_score = None
             if name_sims is not None:  # hybrid only
                 name_score = float(name_sims[snap.doc_number[p.doc_id]])
