@@ -41,8 +41,9 @@ _INTENTS = [
 # A question about the daily work of a job ("what does an electrician do day to day", "... during a shift") is answered
 # by the section on responsibilities, which shares few words with it and which the model ranks below the overview.
 _DAILY_WORK = re.compile(
-    r"\b(do|does|doing)\b.*\b(day[- ]to[- ]day|daily|during (a|the|each) (shift|day|week))\b"
-    r"|\b(typical|average|normal) (day|week|shift)\b|\bdaily (tasks|work|duties|routine)\b|\bduties\b",
+    r"\b(do|does|doing)\b.*\b(day[- ]to[- ]day|daily|during (a|the|each|their)( \w+)? (shift|day|week))\b"
+    r"|\b(typical|average|normal) (day|week|shift)\b|\bdaily (tasks|work|duties|routine)\b|\bduties\b"
+    r"|\bday in the life\b",
     re.I,
 )
 DAILY_WORK_SECTION = re.compile(r"responsib|\bdut(y|ies)\b|\bday\b|\bweek\b", re.I)

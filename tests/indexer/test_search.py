@@ -81,5 +81,7 @@ def test_daily_work_questions_are_told_apart():
     assert asks_about_daily_work("what does an electrician do day to day")
     assert asks_about_daily_work("what does a registered nurse do during a shift")
     assert asks_about_daily_work("what is a typical week for a digital marketer")
+    assert asks_about_daily_work("what do nurses do during the night shift")
+    assert asks_about_daily_work("a day in the life of a line worker")
     assert not asks_about_daily_work("what does an electrician do")
     assert not asks_about_daily_work("cloud architect vs cloud engineer who runs day to day operations")
