@@ -78,6 +78,26 @@ def test_query_syntax_characters_are_plain_text(mini_server):
         assert r.status_code == 200, (q, r.text)
 
 
+def test_a_misspelled_question_is_corrected_and_answered(mini_server):
+    body = mini_server.get("/api/search", q="principle enginer salry in seatle", k=1).json()
+    assert body["corrected"] == "principal engineer salary in seattle"
+    first = body["results"][0]
+    assert first["section"] == "Salary Ranges › By City" and "<mark>Seattle</mark>" in first["snippet"]
+    assert "corrected" not in mini_server.get("/api/search", q="principal engineer salary", k=1).json()
+
+
+def test_a_question_longer_than_the_model_sees_is_cut_not_rejected(mini_server):
+    """300 words within the 1,000 characters: it is answered as its first 200 words, which the model can see."""
+    q = "which certifications does a registered nurse need" + " ok" * 300
+    assert len(q) <= 1000 and len(q.split()) > 200
+    r = mini_server.get("/api/search", q=q, k=3)
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert results[0]["title"] == "Registered Nurse"
+    cut = mini_server.get("/api/search", q=" ".join(q.split()[:200]), k=3).json()["results"]
+    assert [(x["passage_id"], x["score"]) for x in results] == [(x["passage_id"], x["score"]) for x in cut]
+
+
 def test_documents_list_detail_and_404(mini_server):
     docs = mini_server.get("/api/documents").json()["documents"]
     titles = {d["title"] for d in docs}

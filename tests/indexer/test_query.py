@@ -1,0 +1,47 @@
+"""What a user typed becomes a safe lexical query: question phrasing dropped, implied words added, no operators."""
+
+import sqlite3
+
+from indexer.query import clip_words, expand, fts_match, terms
+
+
+def test_question_phrasing_does_not_drown_the_content_words():
+    assert terms("What does a principal engineer do?") == ["principal", "engineer"]
+    assert terms("How much does a registered nurse make in Boston") == ["registered", "nurse", "boston"]
+    assert terms("C++ and C# jobs, $150k") == ["c++", "c#", "$150k"]
+
+
+def test_question_forms_add_the_word_they_imply():
+    query = "how much does a registered nurse make"
+    assert expand(query, terms(query)) == ["registered", "nurse", "salary"]
+    query = "how do I become a data analyst"
+    assert expand(query, terms(query)) == ["become", "data", "analyst", "career", "progression"]
+    assert expand("nurse certifications", ["nurse", "certifications"]) == ["nurse", "certifications"]
+
+
+def test_fts_syntax_in_user_input_is_matched_as_words():
+    """Every word is a quoted FTS5 string: operators, quotes, columns and stars in the input are plain text."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+    db.executemany("INSERT INTO t VALUES (?)", [("nurses or doctors near the ward",), ("column star",)])
+
+    def matched(typed: str) -> list[str]:
+        rows = db.execute("SELECT body FROM t WHERE t MATCH ? ORDER BY rowid", (fts_match(terms(typed)),))
+        return [body for (body,) in rows]
+
+    ward, column = "nurses or doctors near the ward", "column star"
+    assert matched('"unbalanced nurses') == [ward]
+    assert matched("NEAR(ward doctors") == [ward]  # NEAR is a word here, not a proximity group
+    assert matched("column:star*") == [column]  # not a column filter nor a prefix query
+    assert matched("nurses -column") == [ward, column]  # a minus excludes nothing
+    assert matched("b AND NOT c") == []  # no match and no syntax error
+    # words that reach FTS5 as typed are still quoted strings, whatever they hold
+    raw = fts_match(["NOT", "ward", "AND", "column:", 'st"ar', "c++"])
+    assert [b for (b,) in db.execute("SELECT body FROM t WHERE t MATCH ? ORDER BY rowid", (raw,))] == [ward, column]
+    assert fts_match(['"', "-", "*"]) == ""  # nothing searchable: no query rather than a syntax error
+
+
+def test_inputs_longer_than_the_model_sees_are_cut_not_rejected():
+    words = [f"w{i}" for i in range(300)]
+    assert clip_words(" ".join(words), 200) == " ".join(words[:200])
+    assert clip_words("what does a  nurse do", 200) == "what does a  nurse do"  # short input untouched
