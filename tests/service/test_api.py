@@ -4,6 +4,7 @@ import json
 import shutil
 import threading
 import time
+from collections import Counter
 
 import httpx
 import pytest
@@ -52,6 +53,33 @@ def test_explain_shows_the_name_score_for_job_title_queries_only(mini_server):
     assert title[0]["explain"]["name_score"] == max(r["explain"]["name_score"] for r in title) > 0.3
     question = mini_server.get("/api/search", q="what does a ward nurse do", k=3, explain="true").json()["results"]
     assert {r["explain"].get("name_score") for r in question} == {None}  # absent: the API omits empty fields
+
+
+def test_result_options_per_doc_filters_k_and_explain(mini_server):
+    def search(**params):
+        r = mini_server.get("/api/search", **params)
+        assert r.status_code == 200, r.text
+        return r.json()["results"]
+
+    default = search(q="engineer salary", k=100)
+    per_doc = Counter(r["doc_id"] for r in default)
+    assert max(per_doc.values()) == 2 and len(per_doc) >= 3  # one page covers several careers
+    unlimited = search(q="engineer salary", k=100, per_doc=0)
+    assert len(unlimited) > len(default) and max(Counter(r["doc_id"] for r in unlimited).values()) > 2
+    assert {r["doc_id"] for r in search(q="salary", doc="principal", per_doc=0)} == {"principal-engineer"}
+    assert {r["title"] for r in search(q="salary", title="NURSE", per_doc=0)} == {"Registered Nurse"}
+    sections = search(q="salary", section="by city", per_doc=0)
+    assert sections and all("By City" in r["section"] for r in sections)
+    assert search(q="salary", title="no such career") == []
+
+    explained = search(q="principal engineer salary in Seattle", k=5, explain="true")
+    assert [r["rank"] for r in explained] == [1, 2, 3, 4, 5]
+    assert [r["score"] for r in explained] == sorted((r["score"] for r in explained), reverse=True)
+    top = explained[0]["explain"]
+    assert top["dense_rank"] >= 1 and top["lexical_rank"] >= 1 and top["dense_score"] > 0 < top["lexical_score"]
+    assert "explain" not in search(q="principal engineer salary in Seattle", k=1)[0]
+    dense_only = search(q="principal engineer salary in Seattle", k=3, mode="dense", explain="true")
+    assert all("lexical_rank" not in r["explain"] and r["explain"]["dense_rank"] >= 1 for r in dense_only)
 
 
 @pytest.mark.parametrize(
