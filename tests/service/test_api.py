@@ -76,7 +76,8 @@ def test_result_options_per_doc_filters_k_and_explain(mini_server):
     assert [r["rank"] for r in explained] == [1, 2, 3, 4, 5]
     assert [r["score"] for r in explained] == sorted((r["score"] for r in explained), reverse=True)
     top = explained[0]["explain"]
-    assert top["dense_rank"] >= 1 and top["lexical_rank"] >= 1 and top["dense_score"] > 0 < top["lexical_score"]
+    assert top["dense_rank"] >= 1 and top["lexical_rank"] >= 1
+    assert top["dense_score"] > 0 and top["lexical_score"] > 0
     assert "explain" not in search(q="principal engineer salary in Seattle", k=1)[0]
     dense_only = search(q="principal engineer salary in Seattle", k=3, mode="dense", explain="true")
     assert all("lexical_rank" not in r["explain"] and r["explain"]["dense_rank"] >= 1 for r in dense_only)
