@@ -82,8 +82,11 @@ class Searcher:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         docs = snapshot.documents.values()
+        # headings are searched too: a word that only a heading holds ("progression") is no typo
         self.speller = Speller(
-            [p.text for p in snapshot.passages] + [d.title + " " + " ".join(d.aliases) for d in docs]
+            [p.text for p in snapshot.passages]
+            + [d.title + " " + " ".join(d.aliases) for d in docs]
+            + sorted({p.section for p in snapshot.passages})
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)

@@ -1,10 +1,12 @@
-"""Typo tolerance: query words the index has never seen are corrected to the nearest indexed word."""
+"""Typo tolerance: query words the index has never seen are corrected to the nearest indexed word, in context."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, Indel
@@ -12,6 +14,20 @@ from rapidfuzz.distance import DamerauLevenshtein, Indel
 from indexer.query import STOPWORDS
 
 _WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+_QUERY_WORD = re.compile(r"[A-Za-z]+")
+# pyspellchecker's English list counts how often each word was seen; below this its entries are mostly rare names and
+# misspellings that made it into the sources ("directer"), which must stay correctable.
+ENGLISH_MIN_COUNT = 100
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (pyspellchecker's bundled list, no download): such a word that the corpus does not use
+    ("span", "boost") is what the user meant, unless the words around it say otherwise ("principle data engineer")."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    return frozenset(w for w, n in counts.items() if n >= ENGLISH_MIN_COUNT)
 
 
 def _max_edits(word: str) -> int:
@@ -19,38 +35,90 @@ def _max_edits(word: str) -> int:
 
 
 class Speller:
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], english: Collection[str] | None = None) -> None:
         counts: Counter[str] = Counter()
         passage_freq: Counter[str] = Counter()  # in how many texts a word occurs
+        ids: dict[str, int] = {}
+        pairs: Counter[int] = Counter()  # content words seen next to each other ("principal data"), keyed by ids
         for text in texts:
             words = _WORD.findall(text.lower())
             counts.update(words)
             passage_freq.update(set(words))
+            content = [ids.setdefault(w, len(ids)) for w in words if w not in STOPWORDS]
+            pairs.update((a << 32) | b for a, b in zip(content, content[1:], strict=False))
         self.counts = counts
         self.passage_freq = passage_freq
-        self._corrections: dict[str, str] = {}  # an unknown word costs a scan of the vocabulary: do it once
+        self.english = english_words() if english is None else english
+        self._ids = ids
+        self._pairs = pairs
+        self._sorted = sorted(counts)  # for "does a longer word begin with this one"
         self._words = list(counts)
+        # an unknown word costs a scan of the vocabulary: do it once, and each choice in its context once
+        self._candidates: dict[str, list[tuple[str, int]]] = {}
+        self._corrections: dict[tuple[str, str, str], str] = {}
 
-    def correct_word(self, word: str) -> str:
+    def correct(self, query: str) -> str:
+        """The query with unknown words replaced by their corrections (everything else left as typed).
+
+        Each word is first corrected alone; then each unknown word again, between its neighbouring content words as
+        corrected, so that "registerd nurse" becomes "registered nurse" rather than "register nurse"."""
+        found = list(_QUERY_WORD.finditer(query))
+        words = [m.group(0) for m in found]
+        alone = [self.correct_word(w) for w in words]
+        content = [i for i, w in enumerate(words) if len(w) > 1 and w.lower() not in STOPWORDS]
+        out, last = [], 0
+        for pos, i in enumerate(content):
+            before = alone[content[pos - 1]].lower() if pos > 0 else ""
+            after = alone[content[pos + 1]].lower() if pos + 1 < len(content) else ""
+            fixed = self.correct_word(words[i], before, after)
+            if fixed != words[i]:
+                out += [query[last : found[i].start()], fixed]
+                last = found[i].end()
+        return "".join(out) + query[last:]
+
+    def correct_word(self, word: str, before: str = "", after: str = "") -> str:
+        """One word's correction between the content words before and after it ("" for none)."""
         w = word.lower()
         if len(w) < 4 or not w.isalpha() or w in self.counts or w in STOPWORDS:
             return word
-        if w not in self._corrections:
+        key = (w, before, after)
+        if key not in self._corrections:
             if len(self._corrections) > 10_000:  # user input is unbounded; the cache is not
                 self._corrections.clear()
-            self._corrections[w] = self._nearest(w)
-        return self._corrections[w] or word
+            self._corrections[key] = self._choose(w, before, after)
+        return self._corrections[key] or word
 
-    def _nearest(self, w: str) -> str:
-        matches = process.extract(
-            w, self._words, scorer=DamerauLevenshtein.distance, score_cutoff=_max_edits(w), limit=8
-        )
-        if not matches:
+    def _choose(self, w: str, before: str, after: str) -> str:
+        candidates = self._nearest(w)
+        if not candidates:
             return ""  # nothing close: the word stays as typed
-        # ties: a dropped or doubled letter beats a wrong one, then the more common word
-        best = min(matches, key=lambda m: (m[1], Indel.distance(w, m[0]), -self.counts[m[0]]))
+
+        def support(c: str) -> int:
+            return self._pair(before, c) + self._pair(c, after)
+
+        if w in self.english or (len(w) <= 5 and self._begins_longer_word(w)):
+            # A real word ("span", "manger") or an abbreviation ("comp" for compensation) is replaced only when a
+            # candidate goes with a neighbour in the corpus ("product manager"); else it is what the user meant.
+            best = max(candidates, key=lambda m: (support(m[0]), -m[1], self.counts[m[0]]))
+            return best[0] if support(best[0]) else ""
+        # ties: the neighbours' choice, then a dropped or doubled letter over a wrong one, then the more common word
+        best = min(candidates, key=lambda m: (m[1], -support(m[0]), Indel.distance(w, m[0]), -self.counts[m[0]]))
         return best[0]
 
-    def correct(self, query: str) -> str:
-        """The query with unknown words replaced by their corrections (everything else left as typed)."""
-        return re.sub(r"[A-Za-z]+", lambda m: self.correct_word(m.group(0)), query)
+    def _nearest(self, w: str) -> list[tuple[str, int]]:
+        if w not in self._candidates:
+            if len(self._candidates) > 10_000:
+                self._candidates.clear()
+            matches = process.extract(
+                w, self._words, scorer=DamerauLevenshtein.distance, score_cutoff=_max_edits(w), limit=16
+            )
+            self._candidates[w] = [(m[0], int(m[1])) for m in matches]
+        return self._candidates[w]
+
+    def _pair(self, a: str, b: str) -> int:
+        ia, ib = self._ids.get(a), self._ids.get(b)
+        return 0 if ia is None or ib is None else self._pairs.get((ia << 32) | ib, 0)
+
+    def _begins_longer_word(self, w: str) -> bool:
+        i = bisect_left(self._sorted, w)
+        return any(v.startswith(w) and v != w for v in self._sorted[i : i + 2])
