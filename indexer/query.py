@@ -28,7 +28,12 @@ def terms(query: str) -> list[str]:
 # Question forms whose key word is implied rather than said: "how much does X make" asks for a salary.
 _INTENTS = [
     (
-        re.compile(r"\bhow much\b|\b(earn|earns|earning|earnings|paid|pay|wage|wages|compensation|income)\b", re.I),
+        # "how much does X make" asks for pay; "how much toil", "how much hands-on coding" do not
+        re.compile(
+            r"\bhow much (do|does|did|can|could|will|would|should|is|are|more|extra|money)\b"
+            r"|\b(earn|earns|earning|earnings|paid|pay|wage|wages|compensation|income)\b",
+            re.I,
+        ),
         ["salary"],
     ),
     (

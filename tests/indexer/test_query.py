@@ -17,6 +17,10 @@ def test_question_forms_add_the_word_they_imply():
     query = "how do I become a data analyst"
     assert expand(query, terms(query)) == ["become", "data", "analyst", "career", "progression"]
     assert expand("nurse certifications", ["nurse", "certifications"]) == ["nurse", "certifications"]
+    # "how much" asks for pay only when it asks what someone makes, not "how much toil" or "how much coding"
+    assert expand("how much more do certified nurses earn", ["nurses"]) == ["nurses", "salary"]
+    query = "site reliability engineer how much toil"
+    assert expand(query, terms(query)) == ["site", "reliability", "engineer", "toil"]
 
 
 def test_fts_syntax_in_user_input_is_matched_as_words():
