@@ -369,6 +369,7 @@
     const n = list.length;
     let msg = n === 0 ? "No results" : n === 1 ? "1 result" : n + " results";
     msg += " for “" + s.q + "”";
+    if (data.corrected) msg += " (searched as “" + data.corrected + "”)"; // misspelled words were corrected
     if (s.from) msg += " in " + (list[0] ? list[0].title : s.from);
     else if (s.title || s.section) msg += " (filtered)";
     el.status.textContent = msg;

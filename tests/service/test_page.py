@@ -230,6 +230,17 @@ def test_deep_link_renders_without_a_search_request(page, mini_server) -> None:
     assert [u for u in asked if "/api/" in u] == []
 
 
+def test_a_corrected_question_says_what_was_searched(page, mini_server) -> None:
+    q = "registerd nurse certificatons"
+    page.goto(mini_server.url + "/?" + urlencode({"q": q}))
+    wait_for_results(page, q)
+    expect(page.locator("#status")).to_contain_text("(searched as “registered nurse certifications”)")
+    assert results(page)[0]["title"] == "Registered Nurse"
+    page.fill("#q", "registered nurse certifications")
+    wait_for_results(page, "registered nurse certifications")
+    expect(page.locator("#status")).not_to_contain_text("searched as")
+
+
 def test_stale_answers_are_dropped_and_spinner_shows_only_when_slow(page, mini_server) -> None:
     # Answers for "nurse" come 1.5 s late; a newer question must win, and its results must stay.
     page.add_init_script(
