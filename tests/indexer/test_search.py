@@ -23,6 +23,8 @@ def test_a_job_title_query_is_matched_against_career_names(mini_index, embedder)
     assert hits[0].passage.title == "Registered Nurse"
     assert hits[0].name_score == max(h.name_score for h in hits)
     assert all(h.name_score is None for h in searcher.search("what does a ward nurse do", k=3))
+    # short and asking nothing, but a topic: its last word ends no career's name
+    assert all(h.name_score is None for h in searcher.search("ACLS certification", k=3))
 
 
 def test_a_build_from_before_name_vectors_still_serves(tmp_path, mini_index, embedder):
