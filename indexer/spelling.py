@@ -18,6 +18,9 @@ _QUERY_WORD = re.compile(r"[A-Za-z]+")
 # pyspellchecker's English list counts how often each word was seen; below this its entries are mostly rare names and
 # misspellings that made it into the sources ("directer"), which must stay correctable.
 ENGLISH_MIN_COUNT = 100
+# A real word is replaced only when the replacement goes with a neighbour this often in the corpus: one "keeping eye"
+# (from "keeping an eye") must not turn a "seeing-eye dog trainer" into a "keeping-eye" one.
+REAL_WORD_MIN_PAIRS = 3
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +103,7 @@ class Speller:
             # A real word ("span", "manger") or an abbreviation ("comp" for compensation) is replaced only when a
             # candidate goes with a neighbour in the corpus ("product manager"); else it is what the user meant.
             best = max(candidates, key=lambda m: (support(m[0]), -m[1], self.counts[m[0]]))
-            return best[0] if support(best[0]) else ""
+            return best[0] if support(best[0]) >= REAL_WORD_MIN_PAIRS else ""
         # ties: the neighbours' choice, then a dropped or doubled letter over a wrong one, then the more common word
         best = min(candidates, key=lambda m: (m[1], -support(m[0]), Indel.distance(w, m[0]), -self.counts[m[0]]))
         return best[0]

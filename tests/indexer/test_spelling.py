@@ -5,6 +5,7 @@ from indexer.spelling import Speller
 TEXTS = [
     "A principal engineer in Seattle earns a base salary with equity on top.",
     "A registered nurse renews Basic Life Support and holds certifications such as ACLS.",
+    "Principal engineers set direction; a principal engineer reviews designs; the principal engineer mentors staff.",
 ]
 
 
@@ -30,12 +31,14 @@ def test_the_neighbouring_words_choose_between_equally_close_corrections():
 
 
 def test_real_words_the_corpus_does_not_use_are_kept_unless_the_context_says_typo():
-    speller = Speller([*TEXTS, "A product manager in San Francisco owns the roadmap.", "A coding boot camp."])
+    speller = Speller([*TEXTS, "A product manager in San Francisco owns the roadmap.", "A coding boot camp."] * 3)
     assert speller.correct("span of control") == "span of control"  # not "san of control"
     assert speller.correct("salary boost") == "salary boost"  # not "boot": no neighbour suggests a typo
     assert speller.correct("product manger roadmap") == "product manager roadmap"  # "product manager" is known
     assert speller.correct("principle engineer") == "principal engineer"
     assert speller.correct("engineering principle") == "engineering principle"  # no known pair: left as typed
+    once = Speller([*TEXTS, "A product manager owns the roadmap."])
+    assert once.correct("product manger") == "product manger"  # a pair seen once is too little to overrule a word
 
 
 def test_abbreviations_of_indexed_words_are_kept():
