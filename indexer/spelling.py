@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -38,7 +38,7 @@ def _max_edits(word: str) -> int:
 
 
 class Speller:
-    def __init__(self, texts: Iterable[str], english: Collection[str] | None = None) -> None:
+    def __init__(self, texts: Iterable[str]) -> None:
         counts: Counter[str] = Counter()
         passage_freq: Counter[str] = Counter()  # in how many texts a word occurs
         ids: dict[str, int] = {}
@@ -51,11 +51,10 @@ class Speller:
             pairs.update((a << 32) | b for a, b in zip(content, content[1:], strict=False))
         self.counts = counts
         self.passage_freq = passage_freq
-        self.english = english_words() if english is None else english
+        self.english = english_words()
         self._ids = ids
         self._pairs = pairs
-        self._sorted = sorted(counts)  # for "does a longer word begin with this one"
-        self._words = list(counts)
+        self._words = sorted(counts)  # sorted: "does a longer word begin with this one" is a bisection
         # an unknown word costs a scan of the vocabulary: do it once, and each choice in its context once
         self._candidates: dict[str, list[tuple[str, int]]] = {}
         self._corrections: dict[tuple[str, str, str], str] = {}
@@ -123,5 +122,5 @@ class Speller:
         return 0 if ia is None or ib is None else self._pairs.get((ia << 32) | ib, 0)
 
     def _begins_longer_word(self, w: str) -> bool:
-        i = bisect_left(self._sorted, w)
-        return any(v.startswith(w) and v != w for v in self._sorted[i : i + 2])
+        i = bisect_left(self._words, w)  # w is not indexed: the first word after it is the first that may begin so
+        return i < len(self._words) and self._words[i].startswith(w)
