@@ -84,11 +84,13 @@ class Speller:
         if len(w) < 4 or not w.isalpha() or w in self.counts or w in STOPWORDS:
             return word
         key = (w, before, after)
-        if key not in self._corrections:
+        # read into a local: another request thread may clear the cache between a write and a read
+        fixed = self._corrections.get(key)
+        if fixed is None:
             if len(self._corrections) > 10_000:  # user input is unbounded; the cache is not
                 self._corrections.clear()
-            self._corrections[key] = self._choose(w, before, after)
-        return self._corrections[key] or word
+            fixed = self._corrections[key] = self._choose(w, before, after)
+        return fixed or word
 
     def _choose(self, w: str, before: str, after: str) -> str:
         candidates = self._nearest(w)
@@ -108,14 +110,15 @@ class Speller:
         return best[0]
 
     def _nearest(self, w: str) -> list[tuple[str, int]]:
-        if w not in self._candidates:
+        found = self._candidates.get(w)
+        if found is None:
             if len(self._candidates) > 10_000:
                 self._candidates.clear()
             matches = process.extract(
                 w, self._words, scorer=DamerauLevenshtein.distance, score_cutoff=_max_edits(w), limit=16
             )
-            self._candidates[w] = [(m[0], int(m[1])) for m in matches]
-        return self._candidates[w]
+            found = self._candidates[w] = [(m[0], int(m[1])) for m in matches]
+        return found
 
     def _pair(self, a: str, b: str) -> int:
         ia, ib = self._ids.get(a), self._ids.get(b)
