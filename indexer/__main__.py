@@ -1,4 +1,4 @@
-"""Command line: python -m indexer build --corpus DIR --index DIR."""
+"""Command line: python -m indexer build --corpus DIR --index DIR [--force] [--quiet]."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="read a corpus folder and write a new index build")
     b.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="folder of career documents")
     b.add_argument("--index", type=Path, default=settings.index_dir, help="index folder (builds/ + CURRENT)")
-    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--quiet", action="store_true", help="no progress bars: one summary line (for cron)")
+    b.add_argument("--force", action="store_true", help="build even if the live build is up to date")
     args = parser.parse_args(argv)
 
     from indexer.build import build_index
@@ -25,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     from indexer.store import BuildError
 
     try:
-        result = build_index(args.corpus, args.index, settings, progress=not args.quiet)
+        # bars are for a person at a terminal; a log (cron, CI) gets the summary line alone
+        progress = not args.quiet and sys.stderr.isatty()
+        result = build_index(args.corpus, args.index, settings, progress=progress, force=args.force)
     except (CorpusError, BuildError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -33,7 +36,19 @@ def main(argv: list[str] | None = None) -> int:
         print("error: build interrupted; the live index is unchanged", file=sys.stderr)
         return 130
     m = result.manifest
-    print(f"built {m.build_id} in {m.seconds:.1f} s: {m.documents} documents, {m.passages} passages -> {result.path}")
+    if result.up_to_date:
+        print(
+            f"index is up to date (build {m.build_id}, {m.documents} documents, {m.passages} passages); "
+            "--force rebuilds it anyway"
+        )
+        return 0
+    texts = result.embedded + result.cached
+    print(
+        f"built {m.build_id} in {m.seconds:.1f} s: {m.documents} documents, {m.passages} passages, "
+        f"{texts} texts ({result.embedded} embedded, {result.cached} from the cache) -> {result.path}"
+    )
+    if result.cache_note:
+        print(result.cache_note)
     if result.leftovers_removed:
         print(f"removed leftovers of interrupted builds: {', '.join(result.leftovers_removed)}")
     if result.skipped:

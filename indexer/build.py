@@ -1,29 +1,46 @@
-"""A whole build: read the corpus, cut passages, embed them, write a new build and make it live."""
+"""A whole build: read the corpus, cut passages, embed what the cache lacks, write a new build and make it live."""
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indexer.corpus import CorpusError, read_corpus
-from indexer.embedder import get_embedder
+import numpy as np
+from tqdm import tqdm
+
+from indexer.corpus import CorpusError, corpus_fingerprint, read_corpus
+from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
+from indexer.embedder import Embedder, embedder_identity, get_embedder
 from indexer.models import PATH_SEP, Passage, Skipped
 from indexer.passages import passages_of
+from indexer.recipe import build_recipe, recipe_fingerprint
 from indexer.settings import Settings
 from indexer.store import (
     BUILDS,
+    DB_FILE,
+    FAISS_FILE,
+    MANIFEST_FILE,
     NAME_FAISS_FILE,
+    SENTENCE_FAISS_FILE,
     SENTENCE_MIN_WORDS,
     BuildError,
     BuildReport,
     Manifest,
     PartialBuild,
+    build_dir,
     build_lock,
     clean_leftovers,
+    current_build_id,
     new_build_id,
 )
-from indexer.text import sentence_units
+from indexer.text import sentence_units, word_count
+
+EMBED_CHUNK = 256  # texts per model call: the progress bar moves and the cache keeps what a killed build had done
+VERIFY_SAMPLE = 4  # cached vectors compared with the model's whenever the model is loaded anyway
+VERIFY_MIN_COSINE = 0.99
 
 
 @dataclass
@@ -32,9 +49,39 @@ class BuildResult:
     path: Path
     skipped: list[Skipped]
     leftovers_removed: list[str]
+    up_to_date: bool = False  # nothing to do: the live build already has this corpus and recipe
+    embedded: int = 0  # texts the model embedded
+    cached: int = 0  # texts whose vectors came from the embedding cache
+    cache_note: str = ""  # what was wrong with the cache, if anything, and what the build did about it
 
 
-def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: bool = True) -> BuildResult:
+def cache_path(index_dir: Path, settings: Settings) -> Path:
+    return Path(settings.embed_cache).expanduser() if settings.embed_cache else index_dir / CACHE_FILE
+
+
+def live_build_if_up_to_date(corpus: Path, index_dir: Path, settings: Settings) -> Manifest | None:
+    """The live build's manifest when it was made from this corpus with this recipe; loads no model."""
+    build_id = current_build_id(index_dir)
+    if build_id is None:
+        return None
+    path = build_dir(index_dir, build_id)
+    try:
+        manifest = Manifest.load(path / MANIFEST_FILE)
+    except (OSError, ValueError, TypeError):
+        return None
+    recipe = build_recipe(settings, embedder_identity(settings))
+    if manifest.recipe_fingerprint != recipe_fingerprint(recipe):
+        return None
+    if not all((path / f).is_file() for f in (DB_FILE, FAISS_FILE, SENTENCE_FAISS_FILE, NAME_FAISS_FILE)):
+        return None
+    if manifest.corpus_fingerprint != corpus_fingerprint(corpus, settings.max_file_mb):
+        return None
+    return manifest
+
+
+def build_index(
+    corpus: Path, index_dir: Path, settings: Settings, progress: bool = True, force: bool = False
+) -> BuildResult:
     started = time.monotonic()
     if not corpus.is_dir():
         raise CorpusError(
@@ -46,7 +93,18 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
             (index_dir / BUILDS).mkdir(exist_ok=True)
         except OSError as exc:
             raise BuildError(f"cannot write to index folder {index_dir}: {exc.strerror}") from None
-        result = read_corpus(corpus, settings.max_file_mb)
+        if not force:
+            live = live_build_if_up_to_date(corpus, index_dir, settings)
+            if live is not None:
+                return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
+
+        with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
+
+            def files_read(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = read_corpus(corpus, settings.max_file_mb, progress=files_read)
         passages: list[Passage] = []
         for doc in result.documents:
             passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
@@ -60,33 +118,57 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
                     else " (folder is empty)"
                 )
             )
+        aliases = {d.doc_id: d.aliases for d in result.documents}
+        owners, units = [], []
+        for row, p in enumerate(passages):
+            if word_count(p.text) < settings.sentence_min_passage_words:
+                continue  # a short passage's sentences say what its own vector says
+            for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
+                owners.append(row)
+                units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
+
         build_id = new_build_id()
-        partial = PartialBuild(index_dir, build_id)
+        partial = PartialBuild(index_dir, build_id)  # from here on, a killed build leaves only this folder behind
         try:
             partial.write_texts(result.documents, passages)
-            embedder = get_embedder(settings)
-            aliases = {d.doc_id: d.aliases for d in result.documents}
-            vectors = embedder.encode([p.embed_text(aliases[p.doc_id]) for p in passages], progress=progress)
-            partial.write_vectors(vectors, embedder.dimension)
-            owners, units = [], []
-            for row, p in enumerate(passages):
-                for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
-                    owners.append(row)
-                    units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
-            partial.write_sentences(owners, embedder.encode(units, progress=progress), embedder.dimension)
-            names = embedder.encode([d.name_text() for d in result.documents])
-            partial.write_vectors(names, embedder.dimension, NAME_FAISS_FILE)
+            identity = embedder_identity(settings)
+            vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
+            try:
+                passage_vectors, sentence_vectors, name_vectors = vectors.embed(
+                    [
+                        ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in passages]),
+                        ("embedding sentences", units),
+                        ("embedding names", [d.name_text() for d in result.documents]),
+                    ]
+                )
+            finally:
+                vectors.close()
+            dimension = passage_vectors.shape[1]
+
+            with tqdm(desc="writing", total=3, unit="file", disable=not progress, leave=True) as bar:
+                partial.write_vectors(passage_vectors, dimension)
+                bar.update()
+                partial.write_sentences(owners, sentence_vectors, dimension)
+                bar.update()
+                partial.write_vectors(name_vectors, dimension, NAME_FAISS_FILE)
+                bar.update()
+            recipe = build_recipe(settings, identity)
             manifest = Manifest(
                 build_id=build_id,
                 created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 model=settings.model,
-                dimension=embedder.dimension,
+                dimension=dimension,
                 documents=len(result.documents),
                 passages=len(passages),
                 corpus=str(corpus.resolve()),
                 corpus_fingerprint=result.fingerprint,
                 skipped=len(result.skipped),
                 seconds=round(time.monotonic() - started, 2),
+                sentences=len(units),
+                embedded=vectors.embedded,
+                cached=vectors.cached,
+                recipe=recipe,
+                recipe_fingerprint=recipe_fingerprint(recipe),
             )
             report = BuildReport(
                 skipped=[asdict(s) for s in result.skipped],
@@ -96,4 +178,138 @@ def build_index(corpus: Path, index_dir: Path, settings: Settings, progress: boo
         except BaseException:
             partial.abort()
             raise
-    return BuildResult(manifest, path, result.skipped, leftovers)
+    return BuildResult(
+        manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note
+    )
+
+
+class _CachedEmbedding:
+    """Vectors for a build's texts: from the embedding cache where it has them, from the model for the rest.
+
+    The model is loaded only if some text is new. A cache that cannot be read or written is set aside (the build
+    embeds without it and says so); one whose vectors disagree with the model's is emptied for this model."""
+
+    def __init__(self, settings: Settings, path: Path, identity: str, progress: bool) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.embedded = 0
+        self.cached = 0
+        self.note = ""
+        self._model: Embedder | None = None
+        self.cache: EmbeddingCache | None = None
+        existed = path.exists()
+        try:
+            self.cache = EmbeddingCache(path, identity, settings.embed_cache_mb)
+            self.note = self.cache.stats.note
+        except (CacheError, OSError) as exc:
+            self.note = f"embedding cache not used ({exc})"
+        self._path, self._existed = path, existed
+
+    def embed(self, stages: list[tuple[str, list[str]]]) -> list[np.ndarray]:
+        found = [self._lookup(texts) for _, texts in stages]
+        if any(len(f) < len(texts) for f, (_, texts) in zip(found, stages, strict=True)):
+            if self.progress and self._model is None:
+                print("loading the embedding model", file=sys.stderr, flush=True)
+            self._model_()  # before the bars start: its load is not embedding time
+            if not self._cached_vectors_agree(found, stages):
+                found = [{} for _ in stages]
+        out: list[np.ndarray] = []
+        for (stage, texts), hits in zip(stages, found, strict=True):
+            out.append(self._fill(stage, texts, hits, out[0].shape[1] if out else None))
+        return out
+
+    def _model_(self) -> Embedder:
+        if self._model is None:
+            self._model = get_embedder(self.settings)
+        return self._model
+
+    def _lookup(self, texts: list[str]) -> dict[int, np.ndarray]:
+        if self.cache is None or not texts:
+            return {}
+        try:
+            found = self.cache.get(texts)
+        except sqlite3.Error as exc:
+            self._drop_cache(exc)
+            return {}
+        self.note = self.note or self.cache.stats.note
+        return found
+
+    def _cached_vectors_agree(self, found: list[dict[int, np.ndarray]], stages: list[tuple[str, list[str]]]) -> bool:
+        """Since the model is loaded anyway, re-embed a few cached texts: a cache that another model's vectors got
+        into (a local model folder whose weights changed under the same path) is caught here."""
+        sample = [(texts[i], vec) for f, (_, texts) in zip(found, stages, strict=True) for i, vec in f.items()]
+        sample = sample[:VERIFY_SAMPLE]
+        if not sample:
+            return True
+        fresh = self._model_().encode([t for t, _ in sample])
+        cosines = [float(np.dot(a, b)) if len(a) == len(b) else 0.0 for a, (_, b) in zip(fresh, sample, strict=True)]
+        if min(cosines) >= VERIFY_MIN_COSINE:
+            return True
+        self.note = "embedding cache did not match the model's vectors; emptied it and embedded everything"
+        try:
+            self.cache.forget_model()
+        except sqlite3.Error as exc:
+            self._drop_cache(exc)
+        return False
+
+    def _fill(self, stage: str, texts: list[str], hits: dict[int, np.ndarray], width: int | None) -> np.ndarray:
+        missing: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if i not in hits:
+                missing.setdefault(text, []).append(i)
+        dimension = len(next(iter(hits.values()))) if hits else width
+        rows: list[np.ndarray | None] = [hits.get(i) for i in range(len(texts))]
+        todo = sorted(missing, key=len, reverse=True)  # like lengths batch together: less padding
+        with tqdm(
+            desc=stage,
+            total=len(texts),
+            initial=len(hits),
+            unit="text",
+            postfix=f"{len(hits)} from the cache",
+            disable=not self.progress,
+            leave=True,
+        ) as bar:
+            for start in range(0, len(todo), EMBED_CHUNK):
+                chunk = todo[start : start + EMBED_CHUNK]
+                vecs = self._model_().encode(chunk)
+                dimension = vecs.shape[1]
+                self._store(chunk, vecs)
+                for text, vec in zip(chunk, vecs, strict=True):
+                    for i in missing[text]:
+                        rows[i] = vec
+                bar.update(sum(len(missing[t]) for t in chunk))
+        self.embedded += sum(len(v) for v in missing.values())
+        self.cached += len(hits)
+        if dimension is None:  # no texts and nothing to go by: the model says
+            dimension = self._model_().dimension
+        if any(len(r) != dimension for r in rows):  # a cached vector of another width: never mix them
+            raise BuildError("embedding cache holds vectors of another width; delete it and rebuild")
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dimension), np.float32)
+
+    def _store(self, texts: list[str], vectors: np.ndarray) -> None:
+        if self.cache is None:
+            return
+        try:
+            self.cache.put(texts, vectors)
+        except sqlite3.Error as exc:
+            self._drop_cache(exc)
+
+    def _drop_cache(self, exc: Exception) -> None:
+        self.note = f"embedding cache not used ({exc})"
+        if self.cache is not None:
+            self.cache.close()
+        self.cache = None
+
+    def close(self) -> None:
+        if self.cache is None:
+            return
+        try:
+            self.cache.trim()
+        except sqlite3.Error as exc:
+            self._drop_cache(exc)
+            return
+        self.cache.close()
+        if self._existed and not self._path.exists() and not self.note:
+            self.note = "embedding cache was deleted during the build; the next build starts a new one"
+        elif not self._existed and not self.note:
+            self.note = "no embedding cache yet: started one"

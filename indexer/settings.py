@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     max_file_mb: float = 20.0
     passage_min_words: int = 40
     passage_max_words: int = 200
+    # Sentence vectors only for passages of at least this many words (0 = every passage): a short passage's sentences
+    # say what its own vector says.
+    sentence_min_passage_words: int = 0
+    # Vectors of texts already embedded, kept across builds: by default index/embeddings.sqlite beside builds/.
+    embed_cache: Path | None = None
+    embed_cache_mb: float = 1024.0
     keep_builds: int = 3
     reload_interval: float = 2.0
     allowed_origins: list[str] = Field(default_factory=list)

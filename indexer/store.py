@@ -54,6 +54,11 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     skipped: int = 0
     seconds: float = 0.0
+    sentences: int = 0
+    embedded: int = 0  # texts the model embedded for this build
+    cached: int = 0  # texts whose vectors came from the embedding cache
+    recipe: dict = field(default_factory=dict)  # every input besides the corpus (indexer/recipe.py)
+    recipe_fingerprint: str = ""
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

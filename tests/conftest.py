@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -69,18 +69,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
     )
 
 
-def kill_build_midway(corpus: Path, index: Path) -> None:
-    """Starts `python -m indexer build` and kills it (-9) once its partial build folder exists, mid-embedding."""
+def kill_build_midway(
+    corpus: Path, index: Path, env: dict[str, str] | None = None, until: Callable[[], bool] | None = None
+) -> None:
+    """Starts `python -m indexer build --force` and kills it (-9) mid-way: once `until()` holds, else half a second
+    after its partial build folder appears."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index), "--quiet"],
+        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index), "--force"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     deadline = time.monotonic() + 120
-    while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # into embedding
+    if until is None:
+        while not list((index / "builds").glob(".partial-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    else:
+        while not until() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
     proc.kill()
     proc.wait()
 

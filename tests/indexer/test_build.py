@@ -96,7 +96,9 @@ def test_killed_build_leaves_the_live_index_and_its_leftovers_are_cleaned(tmp_pa
     assert open_snapshot(index).build_id == first
     result = build_index(MINI_CORPUS, index, settings, progress=False)
     assert result.leftovers_removed and not list((index / "builds").glob(".partial-*"))
-    assert current_build_id(index) == result.manifest.build_id != first
+    assert result.up_to_date and current_build_id(index) == first  # the live build was never touched
+    forced = build_index(MINI_CORPUS, index, settings, progress=False, force=True)
+    assert current_build_id(index) == forced.manifest.build_id != first
 
 
 def test_old_builds_are_pruned_but_the_live_one_kept(tmp_path):
