@@ -367,21 +367,13 @@ def esco_cache_dir(csv_path: Path) -> Path:
 def esco_index(
     csv_path: Path, settings, occupations: Sequence[Occupation] | None = None, rebuild: bool = False
 ) -> tuple[Path, float]:
-    """The index of the ESCO occupations, built once per CSV (and model) and reused: (index folder, seconds spent
-    building, 0 when cached). rebuild=True builds anew, e.g. after changing how passages are cut or embedded."""
+    """The index of the ESCO occupations, kept per CSV and brought up to date like any index: (index folder, seconds
+    spent building, 0 when it was up to date). rebuild=True builds anew even so."""
     from indexer.build import build_index
-    from indexer.snapshot import IndexUnavailable, open_snapshot
 
     cache = esco_cache_dir(csv_path)
-    index = cache / "index"
-    if not rebuild:
-        try:
-            open_snapshot(index, expect_model=settings.model).close()
-            return index, 0.0
-        except IndexUnavailable:
-            pass
+    index, corpus = cache / "index", cache / "corpus"
     started = time.monotonic()
-    corpus = cache / "corpus"
     write_esco_corpus(occupations if occupations is not None else read_esco(csv_path), corpus)
-    build_index(corpus, index, settings, progress=False)
-    return index, round(time.monotonic() - started, 1)
+    result = build_index(corpus, index, settings, progress=False, force=rebuild)
+    return index, 0.0 if result.up_to_date else round(time.monotonic() - started, 1)

@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--esco", type=Path, help="ESCO occupations_en.csv: also run the ESCO benchmark")
     parser.add_argument("--esco-sample", type=int, default=1000, help="number of ESCO label queries (default 1000)")
     parser.add_argument(
-        "--esco-rebuild", action="store_true", help="rebuild the cached ESCO index (after changing the indexer)"
+        "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
     )
     args = parser.parse_args(argv)
     if args.index is None and args.esco is None:

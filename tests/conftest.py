@@ -23,6 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 MINI_CORPUS = FIXTURES / "mini"
 
+# Every build of the suite, in this process and in the servers and CLIs it starts, shares one embedding cache that
+# outlives the run, as an admin's index folder keeps its own: a text is embedded once per machine, not once per test.
+# Tests of the cache itself give each build a cache of its own.
+_CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+os.environ.setdefault("CAREER_SEARCH_EMBED_CACHE", str(_CACHE_HOME / "career-search" / "test-embeddings.sqlite"))
+Path(os.environ["CAREER_SEARCH_EMBED_CACHE"]).parent.mkdir(parents=True, exist_ok=True)
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
