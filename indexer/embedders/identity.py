@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import platform
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -52,12 +54,27 @@ def weights_fingerprint(model: str) -> str:
     return f"sha256:{digest.hexdigest()[:16]}"
 
 
+@lru_cache(maxsize=1)
+def int8_kernels() -> str:
+    """Which int8 arithmetic this CPU does: x86 without VNNI saturates int16 sums, so its int8 vectors differ."""
+    machine = platform.machine().lower()
+    if machine in ("aarch64", "arm64"):
+        return "arm"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    return "vnni" if {"avx512_vnni", "avx_vnni"} & set(flags) else "no-vnni"
+
+
 def identity_for(model: str, backend: str) -> str:
     check_backend(backend)
     weights = weights_fingerprint(model)
     if backend == "torch":
         return f"{model}|torch|{weights}|torch=={_version('torch')}"
-    return f"{model}|{backend}|{weights}|onnxruntime=={_version('onnxruntime')}|export-{EXPORT_FORMAT}"
+    identity = f"{model}|{backend}|{weights}|onnxruntime=={_version('onnxruntime')}|export-{EXPORT_FORMAT}"
+    return identity + f"|cpu-{int8_kernels()}" if backend == "onnx-int8" else identity
 
 
 def embedder_identity(settings: Settings) -> str:
