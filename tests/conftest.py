@@ -80,7 +80,9 @@ def kill_build_midway(
     corpus: Path, index: Path, env: dict[str, str] | None = None, until: Callable[[], bool] | None = None
 ) -> None:
     """Starts `python -m indexer build --force` and kills it (-9) mid-way: once `until()` holds, else half a second
-    after its partial build folder appears."""
+    after its partial build folder appears. Unless `env` names one, the build gets an empty embedding cache of its
+    own: with every text cached, it would be done before it could be killed."""
+    env = env or {"CAREER_SEARCH_EMBED_CACHE": str(index.parent / f"kill-cache-{time.monotonic_ns()}.sqlite")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index), "--force"],
         cwd=ROOT,

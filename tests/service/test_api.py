@@ -175,7 +175,8 @@ def test_not_ready_without_an_index_then_ready_once_built(tmp_path, start_server
 
 def test_rebuild_switches_answers_without_failing_a_request(tmp_path, start_server, settings, mini_corpus_copy):
     index = tmp_path / "idx"
-    build_index(mini_corpus_copy, index, settings, progress=False)
+    settings = settings.model_copy(update={"embed_cache": tmp_path / "cache.sqlite"})  # counts of this test's own
+    first = build_index(mini_corpus_copy, index, settings, progress=False)
     server = start_server(index)
     query = "who looks after beehives and harvests honey"
     assert server.get("/api/search", q=query).json()["results"][0]["title"] != "Beekeeper"
@@ -196,7 +197,8 @@ def test_rebuild_switches_answers_without_failing_a_request(tmp_path, start_serv
     for t in threads:
         t.start()
     try:
-        new = build_index(mini_corpus_copy, index, settings, progress=False).manifest.build_id
+        rebuilt = build_index(mini_corpus_copy, index, settings, progress=False)
+        new = rebuilt.manifest.build_id
         deadline = time.monotonic() + 30
         while server.get("/readyz").json().get("build_id") != new and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -208,6 +210,8 @@ def test_rebuild_switches_answers_without_failing_a_request(tmp_path, start_serv
     assert server.get("/readyz").json()["build_id"] == new
     assert server.get("/api/search", q=query).json()["results"][0]["title"] == "Beekeeper"
     assert len(statuses) > 5 and set(statuses) == {200}
+    # only the new page's texts were embedded (its passage, sentences and name); the rest came from the cache
+    assert rebuilt.cached == first.embedded and 0 < rebuilt.embedded <= 6
 
 
 def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp_path, start_server, settings):
