@@ -10,7 +10,7 @@ from indexer.embedder import Embedder, ModelError, get_embedder
 from indexer.search import Searcher
 from indexer.settings import Settings
 from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import current_build_id
+from indexer.store import ServingRecord, current_build_id
 
 log = logging.getLogger("career_search.reload")
 
@@ -24,6 +24,8 @@ class IndexHolder:
         self.searcher: Searcher | None = None
         self.embedder: Embedder | None = None
         self.reason = "loading the embedding model"
+        self.model_error: str | None = None  # set while the model cannot be loaded; /healthz reports it
+        self._record: ServingRecord | None = None
         self._failed: str | None = None  # a build that failed to load is not retried until CURRENT changes
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -35,14 +37,31 @@ class IndexHolder:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._record is not None:
+            self._record.close()
+            self._record = None
 
-    def _run(self) -> None:
+    def _load_model(self) -> bool:
+        """Loads the model, or records why not; a model folder that appears later (a mount) is picked up."""
         try:
             self.embedder = get_embedder(self.settings)
-        except (ModelError, OSError) as exc:
-            self.reason = f"embedding model cannot be loaded: {exc}"
-            log.error(self.reason)
-            return
+        except (ModelError, OSError, ValueError) as exc:
+            error = f"embedding model cannot be loaded: {exc}"
+            if error != self.model_error:
+                log.error("%s; retrying", error)
+            self.model_error = self.reason = error
+            return False
+        if self.model_error:
+            log.info("embedding model loaded")
+        self.model_error = None
+        return True
+
+    def _run(self) -> None:
+        delay = self.settings.reload_interval
+        while not self._load_model():
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, 60.0)
         while not self._stop.is_set():
             try:
                 self.refresh()
@@ -63,6 +82,7 @@ class IndexHolder:
                 return False
             if wanted == live or wanted == self._failed:
                 return False
+            self._hold(live, wanted)
             try:
                 snapshot = open_snapshot(self.index_dir, expect_model=self.settings.model, build_id=wanted)
             except IndexUnavailable as exc:
@@ -72,9 +92,20 @@ class IndexHolder:
                 else:
                     self.reason = str(exc)
                     log.error("index not loaded: %s", exc)
+                self._hold(live)
                 return False
             self.searcher = Searcher(snapshot, self.embedder)  # the swap: one reference assignment
+            self._hold(wanted)
             self._failed = None
             self.reason = ""
             log.info("serving index build %s (%d passages)", wanted, snapshot.manifest.passages)
             return True
+
+    def _hold(self, *build_ids: str | None) -> None:
+        """Names the builds this process holds in index/.serving-*, so that prune spares them."""
+        try:
+            if self._record is None:
+                self._record = ServingRecord(self.index_dir)
+            self._record.hold(*build_ids)
+        except OSError as exc:  # a read-only index folder: prune then keeps only CURRENT and the newest builds
+            log.warning("cannot record the build this service holds in %s: %s", self.index_dir, exc)
