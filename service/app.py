@@ -5,21 +5,45 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from indexer.search import MODES, Filters, Searcher
+from indexer.search import Filters, Searcher
 from indexer.settings import Settings, get_settings
 from service.answers import answer, document_detail
 from service.holder import IndexHolder
 from service.page import mount_page
-from service.schemas import DocumentDetail, DocumentList, DocumentSummary, SearchResponse, Stats
+from service.schemas import (
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    ErrorBody,
+    Health,
+    Ready,
+    SearchResponse,
+    Stats,
+)
 
 log = logging.getLogger("career_search.api")
 MAX_QUERY_CHARS = 1000
+QUERY_PATTERN = r"^\s*\S([\s\S]{0,998}\S)?\s*$"  # 1-1000 characters once leading/trailing blanks are cut
+MAX_ECHO_CHARS = 80  # an unknown id is quoted back at most this long
+
+
+def _errors(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the error statuses a route returns, all with the ErrorBody shape."""
+    what = {
+        401: "no or unknown credentials",
+        403: "credentials valid, access not allowed",
+        404: "no such document",
+        422: "a parameter is missing or out of range; detail says which",
+        503: "no index loaded yet; detail says why",
+    }
+    return {status: {"model": ErrorBody, "description": what[status]} for status in statuses}
 
 
 def _security_headers(settings: Settings) -> dict[str, str]:
@@ -88,22 +112,41 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
             raise HTTPException(503, detail=f"index not ready: {holder.reason}")
         return current
 
-    @app.get("/healthz")
-    def healthz() -> dict:
-        return {"status": "ok"}
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        response_model_exclude_none=True,
+        responses={503: {"model": Health, "description": "the embedding model cannot be loaded (retried)"}},
+    )
+    def healthz() -> JSONResponse:
+        if holder.model_error:
+            return JSONResponse({"status": "unhealthy", "reason": holder.model_error}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
-    @app.get("/readyz")
+    @app.get(
+        "/readyz",
+        response_model=Ready,
+        response_model_exclude_none=True,
+        responses={503: {"model": Ready, "description": "no index loaded; reason says why"}},
+    )
     def readyz() -> JSONResponse:
         current = holder.searcher
         if current is None:
             return JSONResponse({"status": "not ready", "reason": holder.reason}, status_code=503)
         return JSONResponse({"status": "ready", "build_id": current.snapshot.build_id})
 
-    @app.get("/api/search", response_model=SearchResponse, response_model_exclude_none=True)
+    @app.get(
+        "/api/search", response_model=SearchResponse, response_model_exclude_none=True, responses=_errors(422, 503)
+    )
     def search(
-        q: str = Query("", description="the question, 1-1000 characters"),
+        q: str = Query(
+            ...,
+            description="the question, 1-1000 characters after trimming",
+            # documented only: the handler checks it and says which limit was hit
+            json_schema_extra={"pattern": QUERY_PATTERN},
+        ),
         k: int = Query(10, ge=1, le=100, description="number of results"),
-        mode: str = Query("hybrid", description="hybrid, dense or lexical"),
+        mode: Literal["hybrid", "dense", "lexical"] = Query("hybrid", description="hybrid, dense or lexical"),
         per_doc: int = Query(2, ge=0, le=100, description="most passages per document (0 = no limit)"),
         doc: str = Query("", max_length=200, description="only documents whose id contains this"),
         title: str = Query("", max_length=200, description="only careers whose title contains this"),
@@ -115,12 +158,10 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
             raise HTTPException(422, detail="q: the question must not be empty (1-1000 characters)")
         if len(query) > MAX_QUERY_CHARS:
             raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
-        if mode not in MODES:
-            raise HTTPException(422, detail=f"mode: must be one of {', '.join(MODES)}")
         current = searcher()
         return answer(current, query, k, mode, per_doc, Filters(doc, title, section), explain)
 
-    @app.get("/api/documents", response_model=DocumentList)
+    @app.get("/api/documents", response_model=DocumentList, responses=_errors(503))
     def documents() -> DocumentList:
         snap = searcher().snapshot
         return DocumentList(
@@ -132,17 +173,18 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
             ]
         )
 
-    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail)
+    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_errors(404, 422, 503))
     def document(
         doc_id: str,
         q: str = Query("", max_length=MAX_QUERY_CHARS, description="a question whose words to list in terms"),
     ) -> DocumentDetail:
         detail = document_detail(searcher(), doc_id, q)
         if detail is None:
-            raise HTTPException(404, detail=f"no document with id {doc_id!r}; GET /api/documents lists them")
+            shown = doc_id if len(doc_id) <= MAX_ECHO_CHARS else doc_id[:MAX_ECHO_CHARS] + "…"
+            raise HTTPException(404, detail=f"no document with id {shown!r}; GET /api/documents lists them")
         return detail
 
-    @app.get("/api/stats", response_model=Stats)
+    @app.get("/api/stats", response_model=Stats, responses=_errors(503))
     def stats() -> Stats:
         m = searcher().snapshot.manifest
         return Stats(

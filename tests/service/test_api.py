@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from indexer.build import build_index
-from indexer.store import current_build_id
+from indexer.embedder import model_path
+from indexer.settings import BUNDLED_MODEL
+from indexer.store import current_build_id, prune
 from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 from tests.indexer.test_bad_files import make_bad_corpus
 
@@ -227,6 +229,33 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="nurse").status_code == 200
     assert current_build_id(index) == foreign
+    # a later cleanup keeping one build would have deleted the build being served: it is spared
+    prune(index, keep=1)
+    assert (index / "builds" / live).is_dir() and (index / "builds" / foreign).is_dir()
+    assert server.get("/api/search", q="nurse").status_code == 200
+
+
+def test_health_reports_a_model_that_cannot_be_loaded_and_recovers_when_it_appears(tmp_path, start_server):
+    model = tmp_path / "model"
+    server = start_server(tmp_path / "idx", wait=False, env={"CAREER_SEARCH_MODEL": str(model)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # alive (200) while it starts, then the failed load shows
+        try:
+            health = server.get("/healthz")
+            if health.status_code != 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    assert health.status_code == 503 and health.json()["status"] == "unhealthy"
+    assert str(model) in health.json()["reason"] and "CAREER_SEARCH_MODEL" in health.json()["reason"]
+    assert "cannot be loaded" in server.get("/readyz").json()["reason"]
+    model.symlink_to(model_path(BUNDLED_MODEL))  # the model's volume is mounted late: the service picks it up
+    deadline = time.monotonic() + 60
+    while server.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert server.get("/healthz").json() == {"status": "ok"}
+    assert "no index" in server.get("/readyz").json()["reason"]
 
 
 def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_server, settings):
