@@ -16,14 +16,13 @@ import httpx
 import pytest
 
 from indexer.build import build_index
-from tests.conftest import ROOT, Server, free_port
+from tests.conftest import CHROMIUM, ROOT, Server, free_port, require_browser
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = require_browser()
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -99,8 +98,6 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, portal: str) -> Ite
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
