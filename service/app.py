@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings, get_settings
 from service.answers import answer, document_detail
+from service.docs import mount_docs
 from service.holder import IndexHolder
 from service.page import mount_page
 from service.schemas import (
@@ -74,6 +75,8 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         description="Semantic search over career documents.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.docs from bundled assets
+        redoc_url=None,
     )
     app.state.holder = holder
     headers = _security_headers(settings)
@@ -86,11 +89,8 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
     @app.middleware("http")
     async def add_headers(request: Request, call_next):
         response = await call_next(request)
-        if not request.url.path.startswith("/docs") and not request.url.path.startswith("/redoc"):
-            for key, value in headers.items():
-                response.headers.setdefault(key, value)
-        else:
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        for key, value in headers.items():
+            response.headers.setdefault(key, value)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -199,4 +199,5 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         )
 
     mount_page(app, holder)
+    mount_docs(app)
     return app
