@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
@@ -10,13 +11,14 @@ from typing import Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings, get_settings
 from service.answers import answer, document_detail
 from service.docs import mount_docs
 from service.holder import IndexHolder
+from service.metrics import Metrics
 from service.page import mount_page
 from service.schemas import (
     DocumentDetail,
@@ -59,6 +61,12 @@ def _security_headers(settings: Settings) -> dict[str, str]:
     }
 
 
+def route_of(request: Request) -> str:
+    """The route's template (/api/documents/{doc_id}), so that labels stay few; "other" for unknown paths."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "other"
+
+
 def create_app(index_dir: Path | None = None, settings: Settings | None = None, watch: bool = True) -> FastAPI:
     settings = settings or get_settings()
     holder = IndexHolder(Path(index_dir or settings.index_dir), settings)
@@ -79,6 +87,8 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         redoc_url=None,
     )
     app.state.holder = holder
+    metrics = Metrics(holder)
+    holder.on_embed = metrics.embedding.observe
     headers = _security_headers(settings)
 
     if settings.allowed_origins:
@@ -88,9 +98,11 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
 
     @app.middleware("http")
     async def add_headers(request: Request, call_next):
+        started = time.perf_counter()
         response = await call_next(request)
         for key, value in headers.items():
             response.headers.setdefault(key, value)
+        metrics.observe_request(request.method, route_of(request), response.status_code, time.perf_counter() - started)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -159,7 +171,9 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         if len(query) > MAX_QUERY_CHARS:
             raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
         current = searcher()
-        return answer(current, query, k, mode, per_doc, Filters(doc, title, section), explain)
+        response = answer(current, query, k, mode, per_doc, Filters(doc, title, section), explain)
+        metrics.observe_search(mode, len(response.results))
+        return response
 
     @app.get("/api/documents", response_model=DocumentList, responses=_errors(503))
     def documents() -> DocumentList:
@@ -197,6 +211,15 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
             corpus_fingerprint=m.corpus_fingerprint,
             format_version=m.format_version,
         )
+
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus"}},
+    )
+    def prometheus() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     mount_page(app, holder)
     mount_docs(app)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from indexer.embedder import Embedder, ModelError, get_embedder
 from indexer.search import Searcher
@@ -25,6 +29,9 @@ class IndexHolder:
         self.embedder: Embedder | None = None
         self.reason = "loading the embedding model"
         self.model_error: str | None = None  # set while the model cannot be loaded; /healthz reports it
+        self.reloads = 0  # builds swapped in
+        self.refused = 0  # builds refused (another model or format, damaged)
+        self.on_embed: Callable[[float], None] | None = None  # told each query embedding's seconds (metrics)
         self._record: ServingRecord | None = None
         self._failed: str | None = None  # a build that failed to load is not retried until CURRENT changes
         self._stop = threading.Event()
@@ -40,6 +47,9 @@ class IndexHolder:
         if self._record is not None:
             self._record.close()
             self._record = None
+
+    def ready(self) -> bool:
+        return self.embedder is not None
 
     def _load_model(self) -> bool:
         """Loads the model, or records why not; a model folder that appears later (a mount) is picked up."""
@@ -87,6 +97,7 @@ class IndexHolder:
                 snapshot = open_snapshot(self.index_dir, expect_model=self.settings.model, build_id=wanted)
             except IndexUnavailable as exc:
                 self._failed = wanted
+                self.refused += 1
                 if live:
                     log.error("new index build refused, still serving %s: %s", live, exc)
                 else:
@@ -94,7 +105,8 @@ class IndexHolder:
                     log.error("index not loaded: %s", exc)
                 self._hold(live)
                 return False
-            self.searcher = Searcher(snapshot, self.embedder)  # the swap: one reference assignment
+            self.searcher = Searcher(snapshot, _Timed(self.embedder, self))  # the swap: one reference assignment
+            self.reloads += 1
             self._hold(wanted)
             self._failed = None
             self.reason = ""
@@ -109,3 +121,22 @@ class IndexHolder:
             self._record.hold(*build_ids)
         except OSError as exc:  # a read-only index folder: prune then keeps only CURRENT and the newest builds
             log.warning("cannot record the build this service holds in %s: %s", self.index_dir, exc)
+
+
+class _Timed:
+    """The embedder, telling the holder's on_embed how long each call took (lock wait included)."""
+
+    def __init__(self, inner: Embedder, holder: IndexHolder) -> None:
+        self._inner = inner
+        self._holder = holder
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        started = time.perf_counter()
+        try:
+            return self._inner.encode(texts, progress)
+        finally:
+            if self._holder.on_embed is not None:
+                self._holder.on_embed(time.perf_counter() - started)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)

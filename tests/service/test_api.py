@@ -8,6 +8,7 @@ from collections import Counter
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.build import build_index
 from indexer.embedder import model_path
@@ -229,6 +230,7 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="nurse").status_code == 200
     assert current_build_id(index) == foreign
+    assert metric_samples(server)[("career_search_refused_builds_total", frozenset())] == 1
     # a later cleanup keeping one build would have deleted the build being served: it is spared
     prune(index, keep=1)
     assert (index / "builds" / live).is_dir() and (index / "builds" / foreign).is_dir()
@@ -281,3 +283,42 @@ def test_a_corpus_with_every_kind_of_bad_file_builds_and_serves_the_good_ones(tm
     assert "Pâtissier" in titles
     top = server.get("/api/search", q="pâtissier crème brûlée").json()["results"][0]
     assert top["title"] == "Pâtissier"
+
+
+def metric_samples(server) -> dict[tuple[str, frozenset], float]:
+    r = server.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_requests_searches_and_describe_the_live_build(mini_server):
+    before = metric_samples(mini_server)
+    assert mini_server.get("/api/search", q="what does a principal engineer do").json()["results"]
+    assert mini_server.get("/api/search", q="salary", title="no such career").json()["results"] == []
+    mini_server.get("/api/documents/no-such-career")
+    after = metric_samples(mini_server)
+
+    def delta(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0) - before.get(key, 0)
+
+    ok = {"method": "GET", "route": "/api/search", "status": "200"}
+    assert delta("career_search_requests_total", **ok) == 2
+    assert delta("career_search_request_duration_seconds_count", **ok) == 2
+    assert delta("career_search_requests_total", method="GET", route="/api/documents/{doc_id}", status="404") == 1
+    assert delta("career_search_searches_total", mode="hybrid") == 2
+    assert delta("career_search_zero_result_searches_total") == 1
+    assert delta("career_search_no_match_total") == 0
+    assert delta("career_search_query_embedding_seconds_count") >= 1  # a repeated query's vector is cached
+    build = mini_server.get("/api/stats").json()
+    info = {dict(labels)["build_id"] for (name, labels) in after if name == "career_search_index_info"}
+    assert info == {build["build_id"]}
+    assert after[("career_search_index_documents", frozenset())] == build["documents"]
+    assert after[("career_search_index_passages", frozenset())] == build["passages"]
+    assert 0 <= after[("career_search_index_age_seconds", frozenset())] < 3600
+    assert after[("career_search_reloads_total", frozenset())] == 1
+    assert after[("career_search_refused_builds_total", frozenset())] == 0
