@@ -26,20 +26,31 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--json", action="store_true", help="print the API's JSON")
     a.add_argument("question")
     args = parser.parse_args(argv)
-    level = settings.log_level if args.command == "serve" else "WARNING"  # `ask` prints answers, not logs
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)
-
     if args.command == "serve":
-        import uvicorn
-
-        from service.app import create_app
-
-        uvicorn.run(
-            create_app(args.index, settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
-        )
-        return 0
+        return serve(args)
+    logging.basicConfig(level="WARNING")  # `ask` prints answers, not logs
     return ask(args, settings)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from service.logs import setup_logging
+    from service.settings import get_service_settings
+
+    settings = get_service_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    # log_config=None keeps our handlers; each request is logged once, by service.logs, with its request id
+    uvicorn.run(
+        create_app(args.index, settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+    return 0
 
 
 def ask(args: argparse.Namespace, settings) -> int:
