@@ -124,7 +124,8 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
         con.executescript(
             """
             CREATE TABLE documents (doc_id TEXT PRIMARY KEY, ordinal INTEGER, title TEXT, source TEXT,
-                                    format TEXT, category TEXT, aliases TEXT, sections TEXT);
+                                    format TEXT, category TEXT, aliases TEXT, sections TEXT,
+                                    audience TEXT DEFAULT '[]');
             CREATE TABLE passages (row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
                                    section TEXT, text TEXT);
             CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text,
@@ -132,7 +133,7 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
             """
         )
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
             [
                 (
                     d.doc_id,
@@ -143,6 +144,7 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
                     d.category,
                     json.dumps(d.aliases),
                     json.dumps([s.label for s in d.sections]),
+                    json.dumps(d.audience),
                 )
                 for i, d in enumerate(documents)
             ],

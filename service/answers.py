@@ -68,12 +68,14 @@ def snippet_for(searcher: Searcher, passage: StoredPassage, query: str) -> str:
     )
 
 
-def document_detail(searcher: Searcher, doc_id: str, query: str = "") -> DocumentDetail | None:
+def document_detail(
+    searcher: Searcher, doc_id: str, query: str = "", viewer: frozenset[str] | None = None
+) -> DocumentDetail | None:
     """One document with its section labels and passages, or None for an unknown id; with a query, also the
     query's content words as searched, so the page marks the same words the snippets do."""
     snap = searcher.snapshot
     d = snap.documents.get(doc_id)
-    if d is None:
+    if d is None or not Filters(viewer=viewer).may_see(d.audience):  # a hidden document is "not found"
         return None
     return DocumentDetail(
         doc_id=d.doc_id,

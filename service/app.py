@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from indexer.search import Filters, Searcher
-from indexer.settings import Settings, get_settings
+from indexer.settings import Settings
 from service.answers import answer, document_detail
+from service.auth import Denied, Gate, Viewer
 from service.docs import mount_docs
 from service.holder import IndexHolder
+from service.logs import log_request, request_id
 from service.metrics import Metrics
 from service.page import mount_page
 from service.schemas import (
@@ -30,6 +32,7 @@ from service.schemas import (
     SearchResponse,
     Stats,
 )
+from service.settings import ServiceSettings, get_service_settings
 
 log = logging.getLogger("career_search.api")
 MAX_QUERY_CHARS = 1000
@@ -67,8 +70,17 @@ def route_of(request: Request) -> str:
     return getattr(route, "path", None) or "other"
 
 
-def create_app(index_dir: Path | None = None, settings: Settings | None = None, watch: bool = True) -> FastAPI:
-    settings = settings or get_settings()
+def viewer_of(request: Request) -> Viewer:
+    """Who is asking, as the access-control middleware found (anonymous when access control is off)."""
+    return request.state.viewer
+
+
+VIEWER = Depends(viewer_of)
+
+
+def create_app(index_dir: Path | None = None, settings: ServiceSettings | None = None, watch: bool = True) -> FastAPI:
+    settings = settings or get_service_settings()
+    gate = Gate(settings)
     holder = IndexHolder(Path(index_dir or settings.index_dir), settings)
 
     @asynccontextmanager
@@ -99,10 +111,19 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
     @app.middleware("http")
     async def add_headers(request: Request, call_next):
         started = time.perf_counter()
-        response = await call_next(request)
+        rid = request_id(request.headers.get("x-request-id"))
+        try:
+            request.state.viewer = None if gate.public(request.url.path) else gate.viewer(request)
+            response = await call_next(request)
+        except Denied as denied:
+            response = denied.response()
         for key, value in headers.items():
             response.headers.setdefault(key, value)
-        metrics.observe_request(request.method, route_of(request), response.status_code, time.perf_counter() - started)
+        response.headers["X-Request-ID"] = rid
+        seconds = time.perf_counter() - started
+        route = route_of(request)
+        metrics.observe_request(request.method, route, response.status_code, seconds)
+        log_request(rid, request.method, route, request.url.path, response.status_code, seconds)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -164,6 +185,7 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         title: str = Query("", max_length=200, description="only careers whose title contains this"),
         section: str = Query("", max_length=200, description="only sections whose heading path contains this"),
         explain: bool = Query(False, description="add each side's rank and score"),
+        viewer: Viewer = VIEWER,
     ) -> SearchResponse:
         query = q.strip()
         if not query:
@@ -171,19 +193,21 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         if len(query) > MAX_QUERY_CHARS:
             raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
         current = searcher()
-        response = answer(current, query, k, mode, per_doc, Filters(doc, title, section), explain)
+        response = answer(current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain)
         metrics.observe_search(mode, len(response.results))
         return response
 
     @app.get("/api/documents", response_model=DocumentList, responses=_errors(503))
-    def documents() -> DocumentList:
+    def documents(viewer: Viewer = VIEWER) -> DocumentList:
         snap = searcher().snapshot
+        names = viewer.names()
         return DocumentList(
             documents=[
                 DocumentSummary(
                     doc_id=d.doc_id, title=d.title, source=d.source, passages=len(d.passage_rows), category=d.category
                 )
                 for d in snap.documents.values()
+                if Filters(viewer=names).may_see(d.audience)
             ]
         )
 
@@ -191,8 +215,9 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
     def document(
         doc_id: str,
         q: str = Query("", max_length=MAX_QUERY_CHARS, description="a question whose words to list in terms"),
+        viewer: Viewer = VIEWER,
     ) -> DocumentDetail:
-        detail = document_detail(searcher(), doc_id, q)
+        detail = document_detail(searcher(), doc_id, q, viewer.names())
         if detail is None:
             shown = doc_id if len(doc_id) <= MAX_ECHO_CHARS else doc_id[:MAX_ECHO_CHARS] + "…"
             raise HTTPException(404, detail=f"no document with id {shown!r}; GET /api/documents lists them")
@@ -221,6 +246,6 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None, 
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
-    mount_page(app, holder)
+    mount_page(app, holder, viewer_of)
     mount_docs(app)
     return app

@@ -58,7 +58,7 @@ class IndexHolder:
         except (ModelError, OSError, ValueError) as exc:
             error = f"embedding model cannot be loaded: {exc}"
             if error != self.model_error:
-                log.error("%s; retrying", error)
+                log.error("%s; retrying", error, extra={"event": "model_error", "reason": error})
             self.model_error = self.reason = error
             return False
         if self.model_error:
@@ -98,11 +98,12 @@ class IndexHolder:
             except IndexUnavailable as exc:
                 self._failed = wanted
                 self.refused += 1
+                event = {"event": "refused", "build_id": wanted, "reason": str(exc)}
                 if live:
-                    log.error("new index build refused, still serving %s: %s", live, exc)
+                    log.error("new index build refused, still serving %s: %s", live, exc, extra=event)
                 else:
                     self.reason = str(exc)
-                    log.error("index not loaded: %s", exc)
+                    log.error("index not loaded: %s", exc, extra=event)
                 self._hold(live)
                 return False
             self.searcher = Searcher(snapshot, _Timed(self.embedder, self))  # the swap: one reference assignment
@@ -110,7 +111,12 @@ class IndexHolder:
             self._hold(wanted)
             self._failed = None
             self.reason = ""
-            log.info("serving index build %s (%d passages)", wanted, snapshot.manifest.passages)
+            log.info(
+                "serving index build %s (%d passages)",
+                wanted,
+                snapshot.manifest.passages,
+                extra={"event": "reload", "build_id": wanted, "passages": snapshot.manifest.passages},
+            )
             return True
 
     def _hold(self, *build_ids: str | None) -> None:
