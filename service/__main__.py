@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -42,14 +45,19 @@ def serve(args: argparse.Namespace) -> int:
     settings = get_service_settings()
     setup_logging(settings.log_level, settings.log_format)
     # log_config=None keeps our handlers; each request is logged once, by service.logs, with its request id
-    uvicorn.run(
-        create_app(args.index, settings),
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,
-        access_log=False,
-    )
+    options = {"host": args.host, "port": args.port, "log_level": settings.log_level.lower(), "log_config": None}
+    if settings.workers == 1:
+        uvicorn.run(create_app(args.index, settings), access_log=False, **options)
+        return 0
+    # Each worker is a process of its own (its own model, build and embedding lock), made by service.app:worker_app
+    # from the environment; their metrics are added up through files in PROMETHEUS_MULTIPROC_DIR.
+    os.environ["CAREER_SEARCH_INDEX_DIR"] = str(args.index.resolve())
+    metrics_dir = tempfile.mkdtemp(prefix="career-search-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("service.app:worker_app", factory=True, workers=settings.workers, access_log=False, **options)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

@@ -19,6 +19,7 @@ def answer(
     per_doc: int = 2,
     filters: Filters | None = None,
     explain: bool = False,
+    snippets: bool = True,
 ) -> SearchResponse:
     started = time.perf_counter()
     corrected = searcher.correct(query)
@@ -30,7 +31,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=snippet_for(searcher, h.passage, corrected),
+            snippet=snippet_for(searcher, h.passage, corrected) if snippets else "",
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,

@@ -64,6 +64,15 @@ def _security_headers(settings: Settings) -> dict[str, str]:
     }
 
 
+def worker_app() -> FastAPI:
+    """One worker's app when CAREER_SEARCH_WORKERS > 1 (uvicorn needs an import string for several processes)."""
+    from service.logs import setup_logging
+
+    settings = get_service_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    return create_app(settings.index_dir, settings)
+
+
 def route_of(request: Request) -> str:
     """The route's template (/api/documents/{doc_id}), so that labels stay few; "other" for unknown paths."""
     route = request.scope.get("route")
@@ -169,7 +178,10 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         return JSONResponse({"status": "ready", "build_id": current.snapshot.build_id})
 
     @app.get(
-        "/api/search", response_model=SearchResponse, response_model_exclude_none=True, responses=_errors(422, 503)
+        "/api/search",
+        response_model=SearchResponse,
+        response_model_exclude_none=True,
+        responses=_errors(401, 403, 422, 503),
     )
     def search(
         q: str = Query(
@@ -185,6 +197,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         title: str = Query("", max_length=200, description="only careers whose title contains this"),
         section: str = Query("", max_length=200, description="only sections whose heading path contains this"),
         explain: bool = Query(False, description="add each side's rank and score"),
+        snippets: bool = Query(True, description="false: empty snippets, a cheaper answer (the page's facet counts)"),
         viewer: Viewer = VIEWER,
     ) -> SearchResponse:
         query = q.strip()
@@ -193,11 +206,13 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         if len(query) > MAX_QUERY_CHARS:
             raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
         current = searcher()
-        response = answer(current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain)
+        response = answer(
+            current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
+        )
         metrics.observe_search(mode, len(response.results))
         return response
 
-    @app.get("/api/documents", response_model=DocumentList, responses=_errors(503))
+    @app.get("/api/documents", response_model=DocumentList, responses=_errors(401, 403, 503))
     def documents(viewer: Viewer = VIEWER) -> DocumentList:
         snap = searcher().snapshot
         names = viewer.names()
@@ -211,7 +226,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             ]
         )
 
-    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_errors(404, 422, 503))
+    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_errors(401, 403, 404, 422, 503))
     def document(
         doc_id: str,
         q: str = Query("", max_length=MAX_QUERY_CHARS, description="a question whose words to list in terms"),
@@ -223,7 +238,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             raise HTTPException(404, detail=f"no document with id {shown!r}; GET /api/documents lists them")
         return detail
 
-    @app.get("/api/stats", response_model=Stats, responses=_errors(503))
+    @app.get("/api/stats", response_model=Stats, responses=_errors(401, 403, 503))
     def stats() -> Stats:
         m = searcher().snapshot.manifest
         return Stats(

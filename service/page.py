@@ -64,7 +64,7 @@ def search_params(params: dict[str, str], viewer: frozenset[str] | None) -> tupl
 def initial_search(searcher: Searcher, params: dict[str, str], viewer: frozenset[str] | None) -> tuple[dict, dict]:
     k, per_doc, filters = search_params(params, viewer)
     main = answer(searcher, params["q"], k, "hybrid", per_doc, filters)
-    wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters)
+    wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters, snippets=False)
     facets = {"results": [{"title": r.title, "section": r.section, "doc_id": r.doc_id} for r in wide.results]}
     return main.model_dump(mode="json", exclude_none=True), facets
 

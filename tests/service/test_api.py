@@ -322,3 +322,39 @@ def test_metrics_count_requests_searches_and_describe_the_live_build(mini_server
     assert 0 <= after[("career_search_index_age_seconds", frozenset())] < 3600
     assert after[("career_search_reloads_total", frozenset())] == 1
     assert after[("career_search_refused_builds_total", frozenset())] == 0
+
+
+def test_facet_requests_can_skip_snippets(mini_server):
+    with_snippets = mini_server.get("/api/search", q="engineer salary", k=50, per_doc=0).json()["results"]
+    cheap = mini_server.get("/api/search", q="engineer salary", k=50, per_doc=0, snippets="false").json()["results"]
+    assert [(r["passage_id"], r["score"]) for r in cheap] == [(r["passage_id"], r["score"]) for r in with_snippets]
+    assert {r["snippet"] for r in cheap} == {""} and all(r["snippet"] for r in with_snippets)
+
+
+def test_several_workers_serve_follow_a_rebuild_and_add_up_their_metrics(
+    tmp_path, start_server, settings, mini_corpus_copy
+):
+    index = tmp_path / "idx"
+    build_index(mini_corpus_copy, index, settings, progress=False)
+    server = start_server(index, env={"CAREER_SEARCH_WORKERS": "2"})
+
+    def fresh(q: str) -> dict:  # a new connection each time, so that either worker may answer
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            return client.get("/api/search", params={"q": q}).json()
+
+    (mini_corpus_copy / "beekeeper.md").write_text(
+        "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week in "
+        "summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+    )
+    build_index(mini_corpus_copy, index, settings, progress=False)
+    query = "who looks after beehives and harvests honey"
+    deadline, streak = time.monotonic() + 60, 0
+    while streak < 20 and time.monotonic() < deadline:  # one worker left on the old build would break any streak
+        streak = streak + 1 if fresh(query)["results"][0]["title"] == "Beekeeper" else 0
+    assert streak == 20
+    counted = sum(
+        v
+        for (name, labels), v in metric_samples(server).items()
+        if name == "career_search_requests_total" and dict(labels)["route"] == "/api/search"
+    )
+    assert counted >= 20
