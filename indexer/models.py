@@ -37,6 +37,7 @@ class Document:
     aliases: list[str] = field(default_factory=list)
     category: str = ""
     format: str = ""
+    audience: list[str] = field(default_factory=list)  # users/groups who may see it (front matter); [] = everyone
 
     def name_text(self) -> str:
         """What the document's name vector is made of: its title and other names, the way people search for it."""

@@ -47,6 +47,11 @@ class Filters:
     doc: str = ""
     title: str = ""
     section: str = ""
+    # who is asking (user and groups): documents with an audience are seen only by its members; None = no check
+    viewer: frozenset[str] | None = None
+
+    def may_see(self, audience: list[str]) -> bool:
+        return self.viewer is None or not audience or not self.viewer.isdisjoint(audience)
 
     def accepts(self, p: StoredPassage) -> bool:
         return (
@@ -155,7 +160,8 @@ class Searcher:
         filters = filters or Filters()
         snap = self.snapshot
         w = self.weights
-        n = snap.faiss.ntotal if filters.active() else max(w.candidates, k * max(per_doc, 1) * 3)
+        hidden = filters.viewer is not None and snap.restricted  # then every passage is a candidate, as with filters
+        n = snap.faiss.ntotal if filters.active() or hidden else max(w.candidates, k * max(per_doc, 1) * 3)
 
         dense: dict[int, tuple[int, float]] = {}
         lexical: dict[int, tuple[int, float]] = {}
@@ -184,8 +190,8 @@ class Searcher:
         by_sentence = sorted(sentence, key=sentence.__getitem__, reverse=True)[:n]
         for row in dense.keys() | lexical.keys() | leads | set(by_sentence):
             p = snap.passages[row]
-            if not filters.accepts(p):
-                continue
+            if not filters.accepts(p) or not filters.may_see(snap.documents[p.doc_id].audience):
+                continue  # a restricted passage is dropped before ranking
             d = dense.get(row)
             lx = lexical.get(row)
             dense_score = None

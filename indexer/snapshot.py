@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -51,6 +51,7 @@ class StoredDocument:
     aliases: list[str]
     sections: list[str]
     passage_rows: list[int]
+    audience: list[str] = field(default_factory=list)  # who may see it; [] = everyone
 
 
 class IndexSnapshot:
@@ -108,12 +109,16 @@ class IndexSnapshot:
 
     def _load_rows(self) -> None:
         self.documents: dict[str, StoredDocument] = {}
-        for doc_id, title, source, fmt, category, aliases, sections in self.con.execute(
-            "SELECT doc_id, title, source, format, category, aliases, sections FROM documents ORDER BY ordinal"
+        columns = {row[1] for row in self.con.execute("PRAGMA table_info(documents)")}
+        audience = "audience" if "audience" in columns else "'[]'"  # builds made before audiences existed
+        for doc_id, title, source, fmt, category, aliases, sections, who in self.con.execute(
+            f"SELECT doc_id, title, source, format, category, aliases, sections, {audience} FROM documents "
+            "ORDER BY ordinal"
         ):
             self.documents[doc_id] = StoredDocument(
-                doc_id, title, source, fmt, category, json.loads(aliases), json.loads(sections), []
+                doc_id, title, source, fmt, category, json.loads(aliases), json.loads(sections), [], json.loads(who)
             )
+        self.restricted = any(d.audience for d in self.documents.values())
         self.passages: list[StoredPassage] = []
         for row, pid, doc_id, ordinal, section, text in self.con.execute(
             "SELECT row, passage_id, doc_id, ordinal, section, text FROM passages ORDER BY row"

@@ -35,6 +35,7 @@ SENTENCE_MIN_WORDS = 3  # shorter list items ("Python", "SQL") say too little to
 DB_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
+SERVING = ".serving-"  # index/.serving-<pid>-<random>: the builds a running service holds, under its flock
 
 
 class BuildError(Exception):
@@ -128,7 +129,8 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
         con.executescript(
             """
             CREATE TABLE documents (doc_id TEXT PRIMARY KEY, ordinal INTEGER, title TEXT, source TEXT,
-                                    format TEXT, category TEXT, aliases TEXT, sections TEXT);
+                                    format TEXT, category TEXT, aliases TEXT, sections TEXT,
+                                    audience TEXT DEFAULT '[]');
             CREATE TABLE passages (row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
                                    section TEXT, text TEXT);
             CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text,
@@ -136,7 +138,7 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
             """
         )
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
             [
                 (
                     d.doc_id,
@@ -147,6 +149,7 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
                     d.category,
                     json.dumps(d.aliases),
                     json.dumps([s.label for s in d.sections]),
+                    json.dumps(d.audience),
                 )
                 for i, d in enumerate(documents)
             ],
@@ -231,6 +234,7 @@ class PartialBuild:
                 with open(f, "rb") as fh:
                     os.fsync(fh.fileno())
             os.rename(self.path, self.final)
+            _fsync_dir(self.final.parent)  # the rename is durable before CURRENT can name the build
             tmp = self.index_dir / (CURRENT + ".tmp")
             with open(tmp, "w") as fh:
                 fh.write(manifest.build_id + "\n")
@@ -248,12 +252,54 @@ class PartialBuild:
 
 
 def prune(index_dir: Path, keep: int) -> list[str]:
-    """Removes old builds, keeping the newest `keep` and always the live one."""
-    live = current_build_id(index_dir)
+    """Removes old builds, keeping the newest `keep`, always the live one and those a running service holds."""
+    spared = {current_build_id(index_dir), *held_builds(index_dir)}
     builds = sorted(p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and not p.name.startswith("."))
     removed = []
     for old in builds[: max(0, len(builds) - max(keep, 1))]:
-        if old.name != live:
+        if old.name not in spared:
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old.name)
     return removed
+
+
+class ServingRecord:
+    """index/.serving-<pid>-<random>, flocked for the life of a service process, naming the builds it holds (the
+    live one and one being loaded): a service that refused newer builds serves an older one, which prune must spare."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / f"{SERVING}{os.getpid()}-{secrets.token_hex(3)}"
+        while True:
+            self._handle = open(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644), "r+")
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a prune that found the file unlocked between open and flock removes it: lock a fresh one then
+            if self.path.exists() and os.stat(self.path).st_ino == os.fstat(self._handle.fileno()).st_ino:
+                break
+            self._handle.close()
+
+    def hold(self, *build_ids: str | None) -> None:
+        self._handle.seek(0)  # overwritten in place, never emptied first: a prune reading it sees a build id
+        self._handle.write("".join(f"{b}\n" for b in build_ids if b))
+        self._handle.truncate()
+        self._handle.flush()
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self._handle.close()
+
+
+def held_builds(index_dir: Path) -> set[str]:
+    """Builds named by the records of running services; a record whose process is gone (no lock) is removed."""
+    held: set[str] = set()
+    for record in index_dir.glob(SERVING + "*"):
+        try:
+            with open(record) as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # a live service holds it
+                    held.update(line.strip() for line in fh if line.strip())
+                    continue
+            record.unlink(missing_ok=True)
+        except OSError:
+            continue
+    return held

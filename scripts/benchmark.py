@@ -4,13 +4,19 @@ Usage: python scripts/benchmark.py --index DIR [--mode hybrid] [--k 10] [--repea
        python scripts/benchmark.py --build [--corpus corpus] [--runs 3] [--before DIR] [--esco CSV]
 Each question is asked once with an empty query-vector cache (what a new query costs) and once more (a repeated
 query, e.g. the page's facet request); the model's time for one new query is shown apart. Figures are per query, in
-milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py)."""
+milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py).
+
+       python scripts/benchmark.py --http URL [--concurrency 1,4,16] [--requests 300] [--page]
+Against a running server: for each concurrency, that many clients send /api/search for the questions in turn
+(each client its own connection); prints requests/s, p50 and p99 in ms. --page sends what a page render costs:
+the results request and the facet request (k=50, per_doc=0, snippets=false) for each question."""
 
 from __future__ import annotations
 
 import argparse
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +35,63 @@ def summary(label: str, ms: list[float]) -> str:
     return f"{label:<22} n={len(ms):<4} p50 {q[49]:6.1f}  p95 {q[94]:6.1f}  max {max(ms):6.1f}"
 
 
+def run_level(url: str, clients: int, requests: list[dict]) -> tuple[list[float], int, float]:
+    """Sends the requests from `clients` threads, each with its own connection; latencies (ms), errors, seconds."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    pending = iter(requests)
+
+    def client_loop() -> None:
+        nonlocal errors
+        with httpx.Client(base_url=url, timeout=60) as client:
+            while True:
+                with lock:
+                    params = next(pending, None)
+                if params is None:
+                    return
+                started = time.perf_counter()
+                try:
+                    ok = client.get("/api/search", params=params).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                ms = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(ms)
+                    errors += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors, time.perf_counter() - started
+
+
+def http_table(url: str, levels: list[int], total: int, page: bool, queries: list[str]) -> None:
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=60) as client:  # the first answers load lazy parts of each worker
+        for i in range(8):
+            client.get("/api/search", params={"q": f"warm up {i}"})
+    print(f"{url}: {total} {'page renders' if page else 'searches'} per row, each question new to the server")
+    print(f"{'concurrency':>11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    offset = 0
+    for c in levels:
+        requests: list[dict] = []
+        for q in queries[offset : offset + total]:
+            requests.append({"q": q, "k": 10, "per_doc": 2})
+            if page:  # the page's facet request
+                requests.append({"q": q, "k": 50, "per_doc": 0, "snippets": "false"})
+        offset += total
+        latencies, errors, seconds = run_level(url, c, requests)
+        q = statistics.quantiles(latencies, n=100)
+        print(f"{c:>11} {len(latencies) / seconds:>8.1f} {q[49]:>8.1f} {q[98]:>8.1f} {errors:>7}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=get_settings().index_dir)
@@ -41,11 +104,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="--build: rounds whose median is printed")
     parser.add_argument("--before", type=Path, help="--build: a folder with other code to time against this one")
     parser.add_argument("--esco", type=Path, help="--build: also time a full build of ESCO's occupations_en.csv")
+    parser.add_argument("--http", metavar="URL", help="measure a running server over HTTP instead")
+    parser.add_argument("--concurrency", default="1,4,16", help="comma-separated client counts (with --http)")
+    parser.add_argument("--requests", type=int, default=300, help="searches per concurrency level (with --http)")
+    parser.add_argument("--page", action="store_true", help="results + facet request per question (with --http)")
     args = parser.parse_args()
     if args.build:
         from build_benchmark import run
 
         return run(args.corpus, args.runs, args.before, args.esco, {})
+    if args.http:
+        queries = [q.query for q in load_questions(limit=args.limit)]
+        levels = [int(c) for c in args.concurrency.split(",")]
+        # each question once per row at most: rows use different slices of the questions, suffixed to stay new
+        variants = [f"{q} {suffix}".strip() for suffix in ("", "please", "now", "today") for q in queries]
+        http_table(args.http.rstrip("/"), levels, args.requests, args.page, variants)
+        return 0
     settings = get_settings()
     try:
         searcher = open_searcher(args.index, settings)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
+import socket
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -26,20 +30,51 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--json", action="store_true", help="print the API's JSON")
     a.add_argument("question")
     args = parser.parse_args(argv)
-    level = settings.log_level if args.command == "serve" else "WARNING"  # `ask` prints answers, not logs
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)
-
     if args.command == "serve":
-        import uvicorn
-
-        from service.app import create_app
-
-        uvicorn.run(
-            create_app(args.index, settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
-        )
-        return 0
+        return serve(args)
+    logging.basicConfig(level="WARNING")  # `ask` prints answers, not logs
     return ask(args, settings)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from service.app import create_app
+    from service.logs import setup_logging
+    from service.settings import get_service_settings
+
+    settings = get_service_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    # log_config=None keeps our handlers; each request is logged once, by service.logs, with its request id
+    options = {"host": args.host, "port": args.port, "log_level": settings.log_level.lower(), "log_config": None}
+    if settings.workers == 1:
+        uvicorn.run(create_app(args.index, settings), access_log=False, **options)
+        return 0
+    # Each worker is a process of its own (its own model, build and embedding lock), made by service.app:worker_app
+    # from the environment; their metrics are added up through files in PROMETHEUS_MULTIPROC_DIR.
+    os.environ["CAREER_SEARCH_INDEX_DIR"] = str(args.index.resolve())
+    metrics_dir = tempfile.mkdtemp(prefix="career-search-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    config = uvicorn.Config(
+        "service.app:worker_app", factory=True, workers=settings.workers, access_log=False, **options
+    )
+    try:
+        Multiprocess(config, sockets=[tcp_socket(args.host, args.port)]).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def tcp_socket(host: str, port: int) -> socket.socket:
+    """The listening socket the workers share. uvicorn's own has protocol 0, so asyncio leaves Nagle's algorithm on
+    for its connections and each answer waits ~40 ms for a delayed ACK; with IPPROTO_TCP it sets TCP_NODELAY."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 def ask(args: argparse.Namespace, settings) -> int:

@@ -19,6 +19,7 @@ def answer(
     per_doc: int = 2,
     filters: Filters | None = None,
     explain: bool = False,
+    snippets: bool = True,
 ) -> SearchResponse:
     started = time.perf_counter()
     corrected = searcher.correct(query)
@@ -30,7 +31,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=snippet_for(searcher, h.passage, corrected),
+            snippet=snippet_for(searcher, h.passage, corrected) if snippets else "",
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
@@ -68,12 +69,14 @@ def snippet_for(searcher: Searcher, passage: StoredPassage, query: str) -> str:
     )
 
 
-def document_detail(searcher: Searcher, doc_id: str, query: str = "") -> DocumentDetail | None:
+def document_detail(
+    searcher: Searcher, doc_id: str, query: str = "", viewer: frozenset[str] | None = None
+) -> DocumentDetail | None:
     """One document with its section labels and passages, or None for an unknown id; with a query, also the
     query's content words as searched, so the page marks the same words the snippets do."""
     snap = searcher.snapshot
     d = snap.documents.get(doc_id)
-    if d is None:
+    if d is None or not Filters(viewer=viewer).may_see(d.audience):  # a hidden document is "not found"
         return None
     return DocumentDetail(
         doc_id=d.doc_id,

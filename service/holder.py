@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from indexer.embedder import Embedder, ModelError, get_embedder
 from indexer.search import Searcher
 from indexer.settings import Settings
 from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import current_build_id
+from indexer.store import ServingRecord, current_build_id
 
 log = logging.getLogger("career_search.reload")
 
@@ -24,6 +28,11 @@ class IndexHolder:
         self.searcher: Searcher | None = None
         self.embedder: Embedder | None = None
         self.reason = "loading the embedding model"
+        self.model_error: str | None = None  # set while the model cannot be loaded; /healthz reports it
+        self.reloads = 0  # builds swapped in
+        self.refused = 0  # builds refused (another model or format, damaged)
+        self.on_embed: Callable[[float], None] | None = None  # told each query embedding's seconds (metrics)
+        self._record: ServingRecord | None = None
         self._failed: str | None = None  # a build that failed to load is not retried until CURRENT changes
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -35,14 +44,34 @@ class IndexHolder:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._record is not None:
+            self._record.close()
+            self._record = None
 
-    def _run(self) -> None:
+    def ready(self) -> bool:
+        return self.embedder is not None
+
+    def _load_model(self) -> bool:
+        """Loads the model, or records why not; a model folder that appears later (a mount) is picked up."""
         try:
             self.embedder = get_embedder(self.settings)
-        except (ModelError, OSError) as exc:
-            self.reason = f"embedding model cannot be loaded: {exc}"
-            log.error(self.reason)
-            return
+        except (ModelError, OSError, ValueError) as exc:
+            error = f"embedding model cannot be loaded: {exc}"
+            if error != self.model_error:
+                log.error("%s; retrying", error, extra={"event": "model_error", "reason": error})
+            self.model_error = self.reason = error
+            return False
+        if self.model_error:
+            log.info("embedding model loaded")
+        self.model_error = None
+        return True
+
+    def _run(self) -> None:
+        delay = self.settings.reload_interval
+        while not self._load_model():
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, 60.0)
         while not self._stop.is_set():
             try:
                 self.refresh()
@@ -63,18 +92,57 @@ class IndexHolder:
                 return False
             if wanted == live or wanted == self._failed:
                 return False
+            self._hold(live, wanted)
             try:
                 snapshot = open_snapshot(self.index_dir, expect_model=self.settings.model, build_id=wanted)
             except IndexUnavailable as exc:
                 self._failed = wanted
+                self.refused += 1
+                event = {"event": "refused", "build_id": wanted, "reason": str(exc)}
                 if live:
-                    log.error("new index build refused, still serving %s: %s", live, exc)
+                    log.error("new index build refused, still serving %s: %s", live, exc, extra=event)
                 else:
                     self.reason = str(exc)
-                    log.error("index not loaded: %s", exc)
+                    log.error("index not loaded: %s", exc, extra=event)
+                self._hold(live)
                 return False
-            self.searcher = Searcher(snapshot, self.embedder)  # the swap: one reference assignment
+            self.searcher = Searcher(snapshot, _Timed(self.embedder, self))  # the swap: one reference assignment
+            self.reloads += 1
+            self._hold(wanted)
             self._failed = None
             self.reason = ""
-            log.info("serving index build %s (%d passages)", wanted, snapshot.manifest.passages)
+            log.info(
+                "serving index build %s (%d passages)",
+                wanted,
+                snapshot.manifest.passages,
+                extra={"event": "reload", "build_id": wanted, "passages": snapshot.manifest.passages},
+            )
             return True
+
+    def _hold(self, *build_ids: str | None) -> None:
+        """Names the builds this process holds in index/.serving-*, so that prune spares them."""
+        try:
+            if self._record is None:
+                self._record = ServingRecord(self.index_dir)
+            self._record.hold(*build_ids)
+        except OSError as exc:  # a read-only index folder: prune then keeps only CURRENT and the newest builds
+            log.warning("cannot record the build this service holds in %s: %s", self.index_dir, exc)
+
+
+class _Timed:
+    """The embedder, telling the holder's on_embed how long each call took (lock wait included)."""
+
+    def __init__(self, inner: Embedder, holder: IndexHolder) -> None:
+        self._inner = inner
+        self._holder = holder
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        started = time.perf_counter()
+        try:
+            return self._inner.encode(texts, progress)
+        finally:
+            if self._holder.on_embed is not None:
+                self._holder.on_embed(time.perf_counter() - started)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)

@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from indexer.search import Filters, Searcher
 from service.answers import answer, document_detail
+from service.auth import Viewer
 from service.holder import IndexHolder
 
 STATIC = Path(__file__).parent / "static"
@@ -53,22 +55,22 @@ def data_block(block_id: str, data: object) -> str:
     return f'<script type="application/json" id="{block_id}">{text}</script>'
 
 
-def search_params(params: dict[str, str]) -> tuple[int, int, Filters]:
+def search_params(params: dict[str, str], viewer: frozenset[str] | None) -> tuple[int, int, Filters]:
     """The same k, per_doc and filters that app.js asks the API for, so the embedded answer is the one it wants."""
     k, per_doc = (20, 10) if params["from"] or params["title"] else (PAGE_K, 2)
-    return k, per_doc, Filters(params["from"], params["title"], params["section"])
+    return k, per_doc, Filters(params["from"], params["title"], params["section"], viewer)
 
 
-def initial_search(searcher: Searcher, params: dict[str, str]) -> tuple[dict, dict]:
-    k, per_doc, filters = search_params(params)
+def initial_search(searcher: Searcher, params: dict[str, str], viewer: frozenset[str] | None) -> tuple[dict, dict]:
+    k, per_doc, filters = search_params(params, viewer)
     main = answer(searcher, params["q"], k, "hybrid", per_doc, filters)
-    wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters)
+    wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters, snippets=False)
     facets = {"results": [{"title": r.title, "section": r.section, "doc_id": r.doc_id} for r in wide.results]}
     return main.model_dump(mode="json", exclude_none=True), facets
 
 
-def document_json(searcher: Searcher, doc_id: str, query: str) -> dict | None:
-    detail = document_detail(searcher, doc_id, query)
+def document_json(searcher: Searcher, doc_id: str, query: str, viewer: frozenset[str] | None) -> dict | None:
+    detail = document_detail(searcher, doc_id, query, viewer)
     return detail.model_dump(mode="json") if detail else None
 
 
@@ -86,7 +88,7 @@ def asset_version(name: str) -> str:
     return cached[1]
 
 
-def render_page(holder: IndexHolder, params: dict[str, str], embed: bool) -> str:
+def render_page(holder: IndexHolder, params: dict[str, str], embed: bool, viewer: frozenset[str]) -> str:
     template = (STATIC / "index.html").read_text(encoding="utf-8")
     searcher = holder.searcher
     config: dict = {
@@ -100,12 +102,12 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool) -> str
     blocks = []
     if searcher is not None and params["q"]:
         try:
-            results, facets = initial_search(searcher, params)
+            results, facets = initial_search(searcher, params, viewer)
             blocks += [data_block("initial-results", results), data_block("initial-facets", facets)]
         except Exception:  # the page still works: app.js asks the API, which reports the error properly
             log.exception("server-side search for the page failed")
     if searcher is not None and params["doc"]:
-        detail = document_json(searcher, params["doc"], params["q"])
+        detail = document_json(searcher, params["doc"], params["q"], viewer)
         if detail is not None:
             blocks.append(data_block("initial-document", detail))
     blocks.insert(0, data_block("page-config", config))
@@ -123,14 +125,16 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool) -> str
     return out
 
 
-def mount_page(app: FastAPI, holder: IndexHolder) -> None:
+def mount_page(app: FastAPI, holder: IndexHolder, viewer_of: Callable[[Request], Viewer]) -> None:
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page(request: Request) -> HTMLResponse:
         embed = (request.query_params.get("embed") or "").lower() in TRUE
-        return HTMLResponse(render_page(holder, page_params(request), embed), headers={"Cache-Control": "no-cache"})
+        page = render_page(holder, page_params(request), embed, viewer_of(request).names())
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     @app.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embedded(request: Request) -> HTMLResponse:
-        return HTMLResponse(render_page(holder, page_params(request), True), headers={"Cache-Control": "no-cache"})
+        page = render_page(holder, page_params(request), True, viewer_of(request).names())
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -6,10 +6,11 @@ from pydantic import BaseModel
 
 
 class Explain(BaseModel):
-    dense_rank: int | None
-    lexical_rank: int | None
-    dense_score: float | None
-    lexical_score: float | None
+    # absent (not null) for the side a mode does not use: the API omits empty fields
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+    lexical_score: float | None = None
     name_score: float | None = None  # similarity to the career's names; only for queries that read like a job title
 
 
@@ -72,3 +73,20 @@ class Stats(BaseModel):
     built_at: str
     corpus_fingerprint: str
     format_version: int
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx of the API: one sentence saying what was wrong and what to do."""
+
+    detail: str
+
+
+class Health(BaseModel):
+    status: str  # "ok", or "unhealthy" with the reason (the embedding model cannot be loaded)
+    reason: str | None = None
+
+
+class Ready(BaseModel):
+    status: str  # "ready" or "not ready"
+    build_id: str | None = None
+    reason: str | None = None

@@ -22,6 +22,25 @@ from indexer.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 MINI_CORPUS = FIXTURES / "mini"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require_browser(chromium: str = CHROMIUM):
+    """Playwright's sync API if Playwright and Chromium are there; else the browser tests are skipped, or fail
+    when CI=true: a CI run must never pass by silently leaving the page untested."""
+    missing = []
+    try:
+        import playwright.sync_api as api
+    except ImportError:
+        api, missing = None, ["the playwright package"]
+    if not Path(chromium).exists():
+        missing.append(chromium)
+    if missing:
+        message = f"{' and '.join(missing)} missing: scripts/test.sh installs them"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+    return api
 
 # Every build of the suite, in this process and in the servers and CLIs it starts, shares one embedding cache that
 # outlives the run, as an admin's index folder keeps its own: a text is embedded once per machine, not once per test.

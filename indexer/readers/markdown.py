@@ -87,4 +87,6 @@ def parse(text: str, source: str) -> list[Document]:
     aliases = meta.get("aliases") or []
     doc.aliases = [str(a) for a in (aliases if isinstance(aliases, list) else [aliases])]
     doc.category = str(meta.get("category") or "")
+    audience = meta.get("audience") or []
+    doc.audience = [str(a) for a in (audience if isinstance(audience, list) else [audience])]
     return [doc] if doc.sections else []

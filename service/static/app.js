@@ -278,6 +278,7 @@
     if (facets) {
       u.set("k", String(FACET_K));
       u.set("per_doc", "0");
+      u.set("snippets", "false"); // only titles and sections are counted: no snippet to build
     } else if (s.from || s.title) {
       // one career: show its passages, not just the best two
       u.set("k", "20");

@@ -8,9 +8,12 @@ from collections import Counter
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.build import build_index
-from indexer.store import current_build_id
+from indexer.embedder import model_path
+from indexer.settings import BUNDLED_MODEL
+from indexer.store import current_build_id, prune
 from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 from tests.indexer.test_bad_files import make_bad_corpus
 
@@ -231,6 +234,34 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="nurse").status_code == 200
     assert current_build_id(index) == foreign
+    assert metric_samples(server)[("career_search_refused_builds_total", frozenset())] == 1
+    # a later cleanup keeping one build would have deleted the build being served: it is spared
+    prune(index, keep=1)
+    assert (index / "builds" / live).is_dir() and (index / "builds" / foreign).is_dir()
+    assert server.get("/api/search", q="nurse").status_code == 200
+
+
+def test_health_reports_a_model_that_cannot_be_loaded_and_recovers_when_it_appears(tmp_path, start_server):
+    model = tmp_path / "model"
+    server = start_server(tmp_path / "idx", wait=False, env={"CAREER_SEARCH_MODEL": str(model)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # alive (200) while it starts, then the failed load shows
+        try:
+            health = server.get("/healthz")
+            if health.status_code != 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    assert health.status_code == 503 and health.json()["status"] == "unhealthy"
+    assert str(model) in health.json()["reason"] and "CAREER_SEARCH_MODEL" in health.json()["reason"]
+    assert "cannot be loaded" in server.get("/readyz").json()["reason"]
+    model.symlink_to(model_path(BUNDLED_MODEL))  # the model's volume is mounted late: the service picks it up
+    deadline = time.monotonic() + 60
+    while server.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert server.get("/healthz").json() == {"status": "ok"}
+    assert "no index" in server.get("/readyz").json()["reason"]
 
 
 def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_server, settings):
@@ -256,3 +287,78 @@ def test_a_corpus_with_every_kind_of_bad_file_builds_and_serves_the_good_ones(tm
     assert "Pâtissier" in titles
     top = server.get("/api/search", q="pâtissier crème brûlée").json()["results"][0]
     assert top["title"] == "Pâtissier"
+
+
+def metric_samples(server) -> dict[tuple[str, frozenset], float]:
+    r = server.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_requests_searches_and_describe_the_live_build(mini_server):
+    before = metric_samples(mini_server)
+    assert mini_server.get("/api/search", q="how do principal engineers spend a typical week").json()["results"]
+    assert mini_server.get("/api/search", q="salary", title="no such career").json()["results"] == []
+    mini_server.get("/api/documents/no-such-career")
+    after = metric_samples(mini_server)
+
+    def delta(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0) - before.get(key, 0)
+
+    ok = {"method": "GET", "route": "/api/search", "status": "200"}
+    assert delta("career_search_requests_total", **ok) == 2
+    assert delta("career_search_request_duration_seconds_count", **ok) == 2
+    assert delta("career_search_requests_total", method="GET", route="/api/documents/{doc_id}", status="404") == 1
+    assert delta("career_search_searches_total", mode="hybrid") == 2
+    assert delta("career_search_zero_result_searches_total") == 1
+    assert delta("career_search_no_match_total") == 0
+    assert delta("career_search_query_embedding_seconds_count") >= 1  # a new question (a repeated one is cached)
+    build = mini_server.get("/api/stats").json()
+    info = {dict(labels)["build_id"] for (name, labels) in after if name == "career_search_index_info"}
+    assert info == {build["build_id"]}
+    assert after[("career_search_index_documents", frozenset())] == build["documents"]
+    assert after[("career_search_index_passages", frozenset())] == build["passages"]
+    assert 0 <= after[("career_search_index_age_seconds", frozenset())] < 3600
+    assert after[("career_search_reloads_total", frozenset())] == 1
+    assert after[("career_search_refused_builds_total", frozenset())] == 0
+
+
+def test_facet_requests_can_skip_snippets(mini_server):
+    with_snippets = mini_server.get("/api/search", q="engineer salary", k=50, per_doc=0).json()["results"]
+    cheap = mini_server.get("/api/search", q="engineer salary", k=50, per_doc=0, snippets="false").json()["results"]
+    assert [(r["passage_id"], r["score"]) for r in cheap] == [(r["passage_id"], r["score"]) for r in with_snippets]
+    assert {r["snippet"] for r in cheap} == {""} and all(r["snippet"] for r in with_snippets)
+
+
+def test_several_workers_serve_follow_a_rebuild_and_add_up_their_metrics(
+    tmp_path, start_server, settings, mini_corpus_copy
+):
+    index = tmp_path / "idx"
+    build_index(mini_corpus_copy, index, settings, progress=False)
+    server = start_server(index, env={"CAREER_SEARCH_WORKERS": "2"})
+
+    def fresh(q: str) -> dict:  # a new connection each time, so that either worker may answer
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            return client.get("/api/search", params={"q": q}).json()
+
+    (mini_corpus_copy / "beekeeper.md").write_text(
+        "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week in "
+        "summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+    )
+    build_index(mini_corpus_copy, index, settings, progress=False)
+    query = "who looks after beehives and harvests honey"
+    deadline, streak = time.monotonic() + 60, 0
+    while streak < 20 and time.monotonic() < deadline:  # one worker left on the old build would break any streak
+        streak = streak + 1 if fresh(query)["results"][0]["title"] == "Beekeeper" else 0
+    assert streak == 20
+    counted = sum(
+        v
+        for (name, labels), v in metric_samples(server).items()
+        if name == "career_search_requests_total" and dict(labels)["route"] == "/api/search"
+    )
+    assert counted >= 20
