@@ -38,7 +38,7 @@ from indexer.store import (
 )
 from indexer.text import sentence_units, word_count
 
-EMBED_CHUNK = 256  # texts per model call: the progress bar moves and the cache keeps what a killed build had done
+EMBED_CHUNK = 64  # texts per model call: the progress bar moves, and a killed build keeps what it had embedded
 VERIFY_SAMPLE = 4  # cached vectors compared with the model's whenever the model is loaded anyway
 VERIFY_MIN_COSINE = 0.99
 
