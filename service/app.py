@@ -154,6 +154,17 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         log.exception("request failed: %s", request.url.path)
         return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
 
+    def log_search(
+        response: SearchResponse, k: int, f: Filters, snippets: bool, started: float, by: Searcher, viewer: Viewer
+    ) -> None:
+        """Puts a search in the query log, if there is one."""
+        if querylog is None:
+            return
+        filters = {key: value for key, value in (("doc", f.doc), ("title", f.title), ("section", f.section)) if value}
+        user = viewer.user if settings.query_log_users else None
+        ms = (time.perf_counter() - started) * 1000
+        querylog.record(search_entry(response, k, filters, snippets, ms, by.snapshot.build_id, user))
+
     def searcher() -> Searcher:
         current = holder.searcher
         if current is None:
@@ -217,11 +228,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
         )
         metrics.observe_search(mode, len(response.results))
-        if querylog:
-            filters = {key: value for key, value in (("doc", doc), ("title", title), ("section", section)) if value}
-            user = viewer.user if settings.query_log_users else None
-            ms = (time.perf_counter() - started) * 1000
-            querylog.record(search_entry(response, k, filters, snippets, ms, current.snapshot.build_id, user))
+        log_search(response, k, Filters(doc, title, section), snippets, started, current, viewer)
         return response
 
     @app.get("/api/documents", response_model=DocumentList, responses=_errors(401, 403, 503))
@@ -273,6 +280,6 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
-    mount_page(app, holder, viewer_of)
+    mount_page(app, holder, viewer_of, log_search)
     mount_docs(app)
     return app

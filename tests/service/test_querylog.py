@@ -71,10 +71,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory, mini_index: Path):
 
 
 def test_a_search_is_logged_with_what_was_asked_and_found_but_no_user(servers):
+    """Also a search the page runs itself (a shared link), which does not go through /api/search."""
     server, folder = servers["plain"], servers["plain_dir"]
     found = search(server, "alice", q="registerd nurse salary", k=3).json()
     search(server, "alice", q="nurse shifts", k=5, mode="dense", title="zzz-no-such-career")
-    first, empty = logged(folder, 2)[:2]
+    page = httpx.get(server.url + "/", params={"q": "staff engineer promotion"}, headers={"X-Forwarded-User": "alice"})
+    assert page.status_code == 200
+    first, empty, shared_link = logged(folder, 3)[:3]
     assert first["query"] == "registerd nurse salary" and first["corrected"] == found["corrected"]
     assert first["mode"] == "hybrid" and first["k"] == 3 and first["results"] == len(found["results"])
     assert first["top_doc_id"] == found["results"][0]["doc_id"] and first["top_score"] == found["results"][0]["score"]
@@ -82,6 +85,7 @@ def test_a_search_is_logged_with_what_was_asked_and_found_but_no_user(servers):
     assert datetime.fromisoformat(first["ts"]).tzinfo is not None
     assert empty["filters"] == {"title": "zzz-no-such-career"} and empty["results"] == 0 and empty["mode"] == "dense"
     assert "top_doc_id" not in empty and "corrected" not in empty
+    assert shared_link["query"] == "staff engineer promotion" and shared_link["results"] > 0  # the page's own search
     assert "alice" not in today_file(folder).read_text() and "user" not in first
 
 
