@@ -21,7 +21,7 @@ from service.schemas import SearchResponse
 log = logging.getLogger("career_search.querylog")
 
 MAX_LINE_BYTES = 4000  # one write() each, well under the 4 KB that appends of several processes keep whole
-CUT_CHARS = 200  # long text fields are cut to this when a line would be longer
+CUTS = (200, 50, 10)  # long text fields are cut to these lengths in turn until the line fits
 QUEUE_SIZE = 10_000  # searches waiting to be written; past it, lines are dropped rather than memory grown
 FILE_NAME = re.compile(r"queries-(\d{4}-\d{2}-\d{2})\.jsonl")
 _STOP = object()
@@ -33,16 +33,18 @@ def file_for(folder: Path, day: date) -> Path:
 
 def encode(entry: dict) -> bytes:
     """The entry as one JSON line of at most MAX_LINE_BYTES; long text fields are cut (and `cut` set) to fit."""
-    line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
-    if len(line.encode()) <= MAX_LINE_BYTES:
-        return line.encode()
-    short = {**entry, "cut": True}
-    for key in ("query", "corrected", "user"):
-        if isinstance(short.get(key), str):
-            short[key] = short[key][:CUT_CHARS]
-    if isinstance(short.get("filters"), dict):
-        short["filters"] = {k: str(v)[:CUT_CHARS] for k, v in short["filters"].items()}
-    return (json.dumps(short, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    for cut in CUTS:
+        if len(line) <= MAX_LINE_BYTES:
+            break
+        short = {**entry, "cut": True}
+        for key in ("query", "corrected", "user"):
+            if isinstance(short.get(key), str):
+                short[key] = short[key][:cut]
+        if isinstance(short.get("filters"), dict):
+            short["filters"] = {k: str(v)[:cut] for k, v in short["filters"].items()}
+        line = (json.dumps(short, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return line
 
 
 def prune(folder: Path, days: int, today: date) -> list[Path]:

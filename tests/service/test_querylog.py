@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,16 +25,20 @@ def today_file(folder: Path) -> Path:
     return folder / f"queries-{datetime.now(UTC).date().isoformat()}.jsonl"
 
 
-def logged(folder: Path, count: int) -> list[dict]:
-    """The log's lines once there are `count` of them (a background thread writes them)."""
+def raw_lines(folder: Path, enough: Callable[[list[bytes]], bool]) -> list[bytes]:
+    """Today's log lines once `enough` says so (a background thread writes them)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         path = today_file(folder)
-        lines = path.read_text().splitlines() if path.exists() else []
-        if len(lines) >= count:
-            return [json.loads(line) for line in lines]
+        lines = path.read_bytes().splitlines() if path.exists() else []
+        if enough(lines):
+            return lines
         time.sleep(0.1)
-    raise AssertionError(f"{count} lines expected in {folder}")
+    raise AssertionError(f"the lines expected are not in {folder}")
+
+
+def logged(folder: Path, count: int) -> list[dict]:
+    return [json.loads(line) for line in raw_lines(folder, lambda lines: len(lines) >= count)]
 
 
 def search(server: Server, user: str, **params) -> httpx.Response:
@@ -87,6 +92,16 @@ def test_a_search_is_logged_with_what_was_asked_and_found_but_no_user(servers):
     assert "top_doc_id" not in empty and "corrected" not in empty
     assert shared_link["query"] == "staff engineer promotion" and shared_link["results"] > 0  # the page's own search
     assert "alice" not in today_file(folder).read_text() and "user" not in first
+
+
+def test_a_line_stays_one_short_json_object_however_long_the_question(servers):
+    """Under 4 KB, so that lines appended by several workers never interleave: long fields are cut, and say so."""
+    search(servers["plain"], "alice", q="護士" * 500, title="護" * 200, section="看" * 200)
+    lines = raw_lines(servers["plain_dir"], lambda lines: any("護".encode() in line for line in lines))
+    raw = [line for line in lines if "護".encode() in line]
+    assert len(raw) == 1 and len(raw[0]) < 4096
+    line = json.loads(raw[0])
+    assert line["cut"] is True and line["query"].startswith("護士") and line["results"] == 0
 
 
 def test_with_users_enabled_the_signed_in_user_is_recorded(servers):
