@@ -22,6 +22,7 @@ from service.holder import IndexHolder
 from service.logs import log_request, request_id
 from service.metrics import Metrics
 from service.page import mount_page
+from service.querylog import QueryLog, search_entry
 from service.schemas import (
     DocumentDetail,
     DocumentList,
@@ -91,12 +92,17 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
     settings = settings or get_service_settings()
     gate = Gate(settings)
     holder = IndexHolder(Path(index_dir or settings.index_dir), settings)
+    querylog = QueryLog(Path(settings.query_log), settings.query_log_days) if settings.query_log else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if watch:
             holder.start()
+        if querylog:
+            querylog.start()
         yield
+        if querylog:
+            querylog.stop()
         holder.stop()
 
     app = FastAPI(
@@ -147,6 +153,17 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request failed: %s", request.url.path)
         return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+
+    def log_search(
+        response: SearchResponse, k: int, f: Filters, snippets: bool, started: float, by: Searcher, viewer: Viewer
+    ) -> None:
+        """Puts a search in the query log, if there is one."""
+        if querylog is None:
+            return
+        filters = {key: value for key, value in (("doc", f.doc), ("title", f.title), ("section", f.section)) if value}
+        user = viewer.user if settings.query_log_users else None
+        ms = (time.perf_counter() - started) * 1000
+        querylog.record(search_entry(response, k, filters, snippets, ms, by.snapshot.build_id, user))
 
     def searcher() -> Searcher:
         current = holder.searcher
@@ -200,6 +217,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         snippets: bool = Query(True, description="false: empty snippets, a cheaper answer (the page's facet counts)"),
         viewer: Viewer = VIEWER,
     ) -> SearchResponse:
+        started = time.perf_counter()
         query = q.strip()
         if not query:
             raise HTTPException(422, detail="q: the question must not be empty (1-1000 characters)")
@@ -210,6 +228,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
         )
         metrics.observe_search(mode, len(response.results))
+        log_search(response, k, Filters(doc, title, section), snippets, started, current, viewer)
         return response
 
     @app.get("/api/documents", response_model=DocumentList, responses=_errors(401, 403, 503))
@@ -261,6 +280,6 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
-    mount_page(app, holder, viewer_of)
+    mount_page(app, holder, viewer_of, log_search)
     mount_docs(app)
     return app

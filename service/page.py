@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from indexer.search import Filters, Searcher
 from service.answers import answer, document_detail
 from service.auth import Viewer
 from service.holder import IndexHolder
+from service.schemas import SearchResponse
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("career_search.page")
@@ -39,6 +41,9 @@ LIMITS = {
     "p": MAX_FILTER_CHARS,
 }
 TRUE = {"1", "true", "yes", "on"}
+# told of each search the page runs itself: (response, k, filters, snippets, perf_counter at start, searcher, viewer)
+SearchLog = Callable[[SearchResponse, int, Filters, bool, float, Searcher, Viewer], None]
+Recorder = Callable[[SearchResponse, int, Filters, float, Searcher], None]
 
 
 def page_params(request: Request) -> dict[str, str]:
@@ -61,9 +66,14 @@ def search_params(params: dict[str, str], viewer: frozenset[str] | None) -> tupl
     return k, per_doc, Filters(params["from"], params["title"], params["section"], viewer)
 
 
-def initial_search(searcher: Searcher, params: dict[str, str], viewer: frozenset[str] | None) -> tuple[dict, dict]:
+def initial_search(
+    searcher: Searcher, params: dict[str, str], viewer: frozenset[str] | None, record: Recorder | None = None
+) -> tuple[dict, dict]:
     k, per_doc, filters = search_params(params, viewer)
+    started = time.perf_counter()
     main = answer(searcher, params["q"], k, "hybrid", per_doc, filters)
+    if record:  # a shared link or a reload searches here, not through /api/search: the query log keeps it too
+        record(main, k, filters, started, searcher)
     wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters, snippets=False)
     facets = {"results": [{"title": r.title, "section": r.section, "doc_id": r.doc_id} for r in wide.results]}
     return main.model_dump(mode="json", exclude_none=True), facets
@@ -88,7 +98,9 @@ def asset_version(name: str) -> str:
     return cached[1]
 
 
-def render_page(holder: IndexHolder, params: dict[str, str], embed: bool, viewer: frozenset[str]) -> str:
+def render_page(
+    holder: IndexHolder, params: dict[str, str], embed: bool, viewer: frozenset[str], record: Recorder | None = None
+) -> str:
     template = (STATIC / "index.html").read_text(encoding="utf-8")
     searcher = holder.searcher
     config: dict = {
@@ -102,7 +114,7 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool, viewer
     blocks = []
     if searcher is not None and params["q"]:
         try:
-            results, facets = initial_search(searcher, params, viewer)
+            results, facets = initial_search(searcher, params, viewer, record)
             blocks += [data_block("initial-results", results), data_block("initial-facets", facets)]
         except Exception:  # the page still works: app.js asks the API, which reports the error properly
             log.exception("server-side search for the page failed")
@@ -125,16 +137,25 @@ def render_page(holder: IndexHolder, params: dict[str, str], embed: bool, viewer
     return out
 
 
-def mount_page(app: FastAPI, holder: IndexHolder, viewer_of: Callable[[Request], Viewer]) -> None:
+def mount_page(
+    app: FastAPI, holder: IndexHolder, viewer_of: Callable[[Request], Viewer], log_search: SearchLog | None = None
+) -> None:
+    def respond(request: Request, embed: bool) -> HTMLResponse:
+        viewer = viewer_of(request)
+
+        def record(response: SearchResponse, k: int, filters: Filters, started: float, searcher: Searcher) -> None:
+            if log_search:
+                log_search(response, k, filters, True, started, searcher, viewer)
+
+        page = render_page(holder, page_params(request), embed, viewer.names(), record)
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page(request: Request) -> HTMLResponse:
-        embed = (request.query_params.get("embed") or "").lower() in TRUE
-        page = render_page(holder, page_params(request), embed, viewer_of(request).names())
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+        return respond(request, (request.query_params.get("embed") or "").lower() in TRUE)
 
     @app.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embedded(request: Request) -> HTMLResponse:
-        page = render_page(holder, page_params(request), True, viewer_of(request).names())
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+        return respond(request, True)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

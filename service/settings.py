@@ -19,6 +19,9 @@ class ServiceSettings(Settings):
     allowed_groups: list[str] = Field(default_factory=list, description="users/groups allowed in; [] = any")
     public_health: bool = True  # /healthz and /readyz answer without credentials (load balancers)
     public_metrics: bool = False  # /metrics answers without credentials
+    query_log: str = ""  # folder of the opt-in query log (queries-YYYY-MM-DD.jsonl); empty = no query log
+    query_log_days: int = Field(30, ge=1, description="days of query log kept; older files are deleted")
+    query_log_users: bool = False  # record who searched (the user or token name access control resolved)
 
 
 @lru_cache(maxsize=1)
