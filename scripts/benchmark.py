@@ -68,7 +68,7 @@ def main() -> int:
             embedding.append((time.perf_counter() - started) * 1000)
     snap = searcher.snapshot
     print(
-        f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_faiss.ntotal} sentences; "
+        f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_store.count} sentences; "
         f"mode {args.mode}, k={args.k}"
     )
     print(summary("new query (ms)", new))
