@@ -10,10 +10,10 @@ from indexer.vectors.faiss_hnsw import HnswStore
 
 BACKENDS: dict[str, type[VectorStore]] = {FlatStore.kind: FlatStore, HnswStore.kind: HnswStore}
 AUTO = "auto"
-# `auto` builds flat below this many rows, HNSW from it on: flat's p50 passes 5 ms per query between 100k and 300k
-# unit vectors of 384 dimensions on the 2-core machine (scripts/scale_benchmark.py; README, "How the index type is
-# chosen"), while HNSW stays near 1 ms with recall@10 >= 0.98.
-AUTO_HNSW_FROM = 200_000
+# `auto` builds flat below this many rows, HNSW from it on: flat's p50 reaches 5 ms per query at about 50k unit
+# vectors of 384 dimensions on the 2-core machine (4.7 ms at 50k, 8.3 ms at 100k; scripts/scale_benchmark.py --sweep,
+# README "How the index type is chosen"), while HNSW stays near 1 ms with recall@10 >= 0.98.
+AUTO_HNSW_FROM = 50_000
 
 
 def choose(setting: str, rows: int) -> str:

@@ -115,6 +115,9 @@ def test_a_build_with_another_vector_backend_is_refused_by_name(tmp_path, embedd
     hits = Searcher(open_snapshot(index, vector_index="hnsw"), embedder).search("ward nurse", k=1)
     assert hits[0].passage.title == "Registered Nurse"
     assert open_snapshot(index, vector_index="auto").manifest.stores["passages"]["kind"] == "hnsw"
+    # auto: exact search while it is fast enough, HNSW from the measured threshold on
+    small, large = vector_factory.AUTO_HNSW_FROM - 1, vector_factory.AUTO_HNSW_FROM
+    assert (vector_factory.choose("auto", small), vector_factory.choose("auto", large)) == ("flat", "hnsw")
 
     holder = IndexHolder(index, Settings(vector_index="flat"))
     holder.embedder = embedder
