@@ -37,6 +37,7 @@ from indexer.store import (
     new_build_id,
 )
 from indexer.text import sentence_units, word_count
+from indexer.vectors import factory as vector_factory
 
 EMBED_CHUNK = 64  # texts per model call: the progress bar moves, and a killed build keeps what it had embedded
 VERIFY_SAMPLE = 4  # cached vectors compared with the model's whenever the model is loaded anyway
@@ -130,7 +131,7 @@ def build_index(
         build_id = new_build_id()
         partial = PartialBuild(index_dir, build_id)  # from here on, a killed build leaves only this folder behind
         try:
-            partial.write_texts(result.documents, passages)
+            partial.write_texts(result.documents, passages, settings.lexical_index)
             identity = embedder_identity(settings)
             vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
             try:
@@ -146,7 +147,7 @@ def build_index(
             dimension = passage_vectors.shape[1]
 
             with tqdm(desc="writing", total=3, unit="file", disable=not progress, leave=True) as bar:
-                partial.write_vectors(passage_vectors, dimension)
+                partial.write_vectors(passage_vectors, dimension, **passage_store(settings, len(passages)))
                 bar.update()
                 partial.write_sentences(owners, sentence_vectors, dimension)
                 bar.update()
@@ -181,6 +182,14 @@ def build_index(
     return BuildResult(
         manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note
     )
+
+
+def passage_store(settings: Settings, rows: int) -> dict:
+    """The passages' vector store for this many rows: its backend and parameters."""
+    kind = vector_factory.choose(settings.vector_index, rows)
+    if kind == "hnsw":
+        return {"kind": kind, "m": settings.hnsw_m, "ef_search": settings.hnsw_ef_search}
+    return {"kind": kind}
 
 
 class _CachedEmbedding:

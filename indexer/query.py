@@ -1,4 +1,4 @@
-"""Turning what a user typed into a safe lexical query: content words only, every term quoted for FTS5."""
+"""Turning what a user typed into a lexical query: content words only, plus the words a question form implies."""
 
 from __future__ import annotations
 
@@ -83,16 +83,6 @@ def expand(query: str, words: list[str]) -> list[str]:
         if pattern.search(query):
             out.extend(w for w in extra if w not in out)
     return out
-
-
-def fts_match(words: list[str]) -> str:
-    """An FTS5 MATCH expression that ORs the words as quoted strings, so user input is never an operator."""
-    quoted = []
-    for w in words:
-        w = w.replace('"', "")
-        if re.search(r"\w", w):
-            quoted.append('"' + w + '"')
-    return " OR ".join(quoted)
 
 
 def clip_words(query: str, max_words: int) -> str:

@@ -14,7 +14,10 @@ from indexer.settings import Settings
 
 # The modules whose code decides what a build holds (reading, cutting, embed texts, the files written): a change to
 # any of them after an upgrade makes the next rebuild a real one. Unchanged texts still come from the cache.
-_SHAPING = ("readers", "models.py", "passages.py", "text.py", "corpus.py", "noise.py", "build.py", "store.py")
+_SHAPING = (
+    "readers", "models.py", "passages.py", "text.py", "corpus.py", "noise.py", "build.py", "store.py", "vectors",
+    "lexical",
+)
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +44,9 @@ def build_recipe(settings: Settings, embedder_identity: str) -> dict:
         "max_file_mb": settings.max_file_mb,
         "sentence_min_words": SENTENCE_MIN_WORDS,
         "sentence_min_passage_words": settings.sentence_min_passage_words,
+        "vector_index": settings.vector_index,
+        "hnsw": [settings.hnsw_m, settings.hnsw_ef_search] if settings.vector_index != "flat" else None,
+        "lexical_index": settings.lexical_index,
         "code": code_fingerprint(),
     }
 

@@ -1,4 +1,4 @@
-"""Search over one index snapshot: dense (FAISS), lexical (FTS5 BM25) and their fusion."""
+"""Search over one index snapshot: dense (its vector store), lexical (its lexical store) and their fusion."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from indexer.query import (
     asks_about_daily_work,
     clip_words,
     expand,
-    fts_match,
     names_a_job,
     terms,
 )
@@ -44,6 +43,8 @@ class Hit:
 
 @dataclass
 class Filters:
+    """Case-insensitive substring filters on the document id, the career's title and the heading path."""
+
     doc: str = ""
     title: str = ""
     section: str = ""
@@ -63,6 +64,38 @@ class Filters:
     def active(self) -> bool:
         return bool(self.doc or self.title or self.section)
 
+    def allowed_rows(self, snapshot: IndexSnapshot) -> np.ndarray | None:
+        """The sorted passage rows these filters and the viewer's audiences let through (None: no restriction), from
+        the documents and section labels, which are far fewer than the passages; the stores then rank only these."""
+        hidden = self.viewer is not None and snapshot.restricted  # some documents are not for everyone
+        if not self.active() and not hidden:
+            return None
+        rows: np.ndarray | None = None
+        if self.doc or self.title or hidden:
+            doc, title = self.doc.lower(), self.title.lower()
+            rows = _rows(
+                d.passage_rows
+                for d in snapshot.documents.values()
+                if doc in d.doc_id.lower() and title in d.title.lower() and self.may_see(d.audience)
+            )
+        if self.section:
+            section = self.section.lower()
+            by_section = _rows(r for label, r in snapshot.section_rows.items() if section in label.lower())
+            rows = by_section if rows is None else np.intersect1d(rows, by_section, assume_unique=True)
+        return rows
+
+
+def _rows(groups) -> np.ndarray:
+    parts = [np.asarray(g, dtype=np.int64) for g in groups]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+
+def restrict(allowed: np.ndarray | None, also: np.ndarray | None) -> np.ndarray | None:
+    """Rows allowed by both restrictions (None allows every row)."""
+    if allowed is None or also is None:
+        return also if allowed is None else allowed
+    return np.intersect1d(allowed, also)
+
 
 @dataclass
 class FusionWeights:
@@ -77,7 +110,6 @@ class FusionWeights:
     name: float = 0.2
     lexical_title: float = 0.1
     candidates: int = 100
-    sentence_candidates: int = 2000
 
 
 class Searcher:
@@ -154,14 +186,18 @@ class Searcher:
         mode: str = "hybrid",
         per_doc: int = 2,
         filters: Filters | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[Hit]:
+        """The k best passages; `filters` and `allowed` (sorted passage rows the caller may see, None = all) restrict
+        the rows both stores rank, before ranking."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        filters = filters or Filters()
         snap = self.snapshot
         w = self.weights
-        hidden = filters.viewer is not None and snap.restricted  # then every passage is a candidate, as with filters
-        n = snap.faiss.ntotal if filters.active() or hidden else max(w.candidates, k * max(per_doc, 1) * 3)
+        allowed = restrict((filters or Filters()).allowed_rows(snap), allowed)
+        if allowed is not None and not len(allowed):
+            return []
+        n = max(w.candidates, k * max(per_doc, 1) * 3)
 
         dense: dict[int, tuple[int, float]] = {}
         lexical: dict[int, tuple[int, float]] = {}
@@ -171,11 +207,9 @@ class Searcher:
         words = terms(query)
         if mode in ("hybrid", "dense"):
             qvec = self.embed_query(query)
-            dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n), 1)}
-            sentence = snap.sentence_best(qvec, max(w.sentence_candidates, n))
+            dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n, allowed), 1)}
         if mode in ("hybrid", "lexical"):
-            match = fts_match(expand(query, words))
-            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(match, n), 1)}
+            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(expand(query, words), n, allowed), 1)}
         named = self.named_careers(words) if mode == "hybrid" else set()
         title_like = names_a_job(query) and self.ends_like_a_name(words)
         lexical_weight = w.lexical_title if title_like else w.lexical
@@ -184,19 +218,25 @@ class Searcher:
             name_sims = snap.name_vectors @ qvec
         daily_work = mode == "hybrid" and asks_about_daily_work(query)
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
+        if allowed is not None:
+            leads = {row for row in leads if _contains(allowed, row)}
+        candidates = sorted(dense.keys() | lexical.keys() | leads)
+        passage_sims: dict[int, float] = {}
+        if qvec is not None:
+            # only the candidates' own sentences are scored: the cost follows the candidates, not the index
+            sentence = snap.sentence_best(qvec, candidates)
+            others = [row for row in candidates if row not in dense]
+            passage_sims = dict(zip(others, map(float, snap.passage_similarities(others, qvec)), strict=True))
 
         hits: list[Hit] = []
         top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-        by_sentence = sorted(sentence, key=sentence.__getitem__, reverse=True)[:n]
-        for row in dense.keys() | lexical.keys() | leads | set(by_sentence):
+        for row in candidates:
             p = snap.passages[row]
-            if not filters.accepts(p) or not filters.may_see(snap.documents[p.doc_id].audience):
-                continue  # a restricted passage is dropped before ranking
             d = dense.get(row)
             lx = lexical.get(row)
             dense_score = None
             if qvec is not None:
-                passage_sim = d[1] if d else float(snap.vectors[row] @ qvec)
+                passage_sim = d[1] if d else passage_sims[row]
                 # a passage is as close as its closest sentence, too: long passages dilute a precise answer
                 dense_score = (1 - w.sentence) * passage_sim + w.sentence * sentence.get(row, passage_sim)
             lex_score = lx[1] if lx else None
@@ -232,6 +272,17 @@ class Searcher:
         return out
 
 
+def _contains(sorted_rows: np.ndarray, row: int) -> bool:
+    i = int(np.searchsorted(sorted_rows, row))
+    return i < len(sorted_rows) and int(sorted_rows[i]) == row
+
+
 def open_searcher(index_dir: Path, settings: Settings) -> Searcher:
     """A searcher over an index's live build with the configured model; IndexUnavailable or ModelError say why not."""
-    return Searcher(open_snapshot(index_dir, expect_model=settings.model), get_embedder(settings))
+    snapshot = open_snapshot(
+        index_dir,
+        expect_model=settings.model,
+        vector_index=settings.vector_index,
+        lexical_index=settings.lexical_index,
+    )
+    return Searcher(snapshot, get_embedder(settings))

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # Vectors of texts already embedded, kept across builds: by default index/embeddings.sqlite beside builds/.
     embed_cache: Path | None = None
     embed_cache_mb: float = 1024.0
+    # The passages' vector store: "flat" (exact scan), "hnsw" (approximate graph) or "auto" (flat below
+    # indexer/vectors/factory.py's AUTO_HNSW_FROM passages, HNSW from there). A service set to flat or hnsw refuses a
+    # build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98 (scripts/scale_benchmark.py).
+    vector_index: str = "auto"
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    lexical_index: str = "sqlite-fts5"  # the only lexical store so far (indexer/lexical/)
     keep_builds: int = 3
     reload_interval: float = 2.0
     allowed_origins: list[str] = Field(default_factory=list)

@@ -1,19 +1,19 @@
-"""Reading one build of the index: its manifest, FAISS vectors, passages, documents and lexical index."""
+"""Reading one build of the index: its manifest, vector stores, passages, documents and lexical store."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
+from indexer.lexical import factory as lexical_factory
+from indexer.lexical.base import LexicalStore
 from indexer.store import (
     DB_FILE,
     FAISS_FILE,
     FORMAT_VERSION,
+    LEXICAL,
     MANIFEST_FILE,
     NAME_FAISS_FILE,
     SENTENCE_FAISS_FILE,
@@ -21,8 +21,12 @@ from indexer.store import (
     Manifest,
     build_dir,
     current_build_id,
+    read_tables,
 )
 from indexer.text import sentence_units
+from indexer.vectors import factory as vector_factory
+from indexer.vectors.base import VectorStore
+from indexer.vectors.factory import AUTO
 
 
 class IndexUnavailable(Exception):
@@ -54,6 +58,10 @@ class StoredDocument:
     audience: list[str] = field(default_factory=list)  # who may see it; [] = everyone
 
 
+def _rebuild(path: Path, what: str) -> IndexUnavailable:
+    return IndexUnavailable(f"index build {path.name} is {what}; rebuild it with ./scripts/rebuild_index.sh")
+
+
 class IndexSnapshot:
     """An immutable, fully loaded build. Safe to share between request threads."""
 
@@ -61,125 +69,136 @@ class IndexSnapshot:
         self.path = path
         self.manifest = manifest
         try:
-            self.faiss = faiss.read_index(str(path / FAISS_FILE))
-            self.sentence_faiss = faiss.read_index(str(path / SENTENCE_FAISS_FILE))
-            self.con = sqlite3.connect(
-                f"{(path / DB_FILE).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            self.passage_store: VectorStore = vector_factory.load(path / FAISS_FILE, manifest.store("passages"))
+            self.sentence_store: VectorStore = vector_factory.load(
+                path / SENTENCE_FAISS_FILE, manifest.store("sentences")
             )
-            self._load_rows()
-            owners = [row for (row,) in self.con.execute("SELECT row FROM sentences ORDER BY id")]
-            self.sentence_owner = np.asarray(owners, dtype=np.int64)
-        except (RuntimeError, sqlite3.Error, OSError, ValueError) as exc:
-            raise IndexUnavailable(
-                f"index build {path.name} is damaged ({exc.__class__.__name__}: {str(exc)[:120]}); "
-                "rebuild it with ./scripts/rebuild_index.sh"
-            ) from None
+            self.lexical_store: LexicalStore = lexical_factory.load(path / DB_FILE, manifest.store(LEXICAL))
+            documents, passages, owners = read_tables(path / DB_FILE)
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise _rebuild(path, f"damaged ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+        self._load_rows(documents, passages)
+        self.sentence_owner = np.asarray(owners, dtype=np.int64)
         if (
-            self.faiss.ntotal != len(self.passages)
-            or self.faiss.d != manifest.dimension
-            or self.sentence_faiss.ntotal != len(self.sentence_owner)
+            self.passage_store.count != len(self.passages)
+            or self.passage_store.dimension != manifest.dimension
+            or self.sentence_store.count != len(self.sentence_owner)
         ):
-            raise IndexUnavailable(
-                f"index build {path.name} is inconsistent ({self.faiss.ntotal} vectors for {len(self.passages)} "
-                "passages); rebuild it with ./scripts/rebuild_index.sh"
-            )
-        self.vectors = _all_vectors(self.faiss)
+            raise _rebuild(path, f"inconsistent ({self.passage_store.count} vectors for {len(self.passages)} passages)")
         # builds made before name vectors existed still serve, without the name signal, until the next rebuild
-        self.name_vectors: np.ndarray | None = None
+        self.name_store: VectorStore | None = None
         if (path / NAME_FAISS_FILE).exists():
             try:
-                self.name_vectors = _all_vectors(faiss.read_index(str(path / NAME_FAISS_FILE)))
-            except RuntimeError as exc:
-                raise IndexUnavailable(
-                    f"index build {path.name} is damaged ({str(exc)[:120]}); rebuild it with ./scripts/rebuild_index.sh"
-                ) from None
-            if len(self.name_vectors) != len(self.documents):
-                raise IndexUnavailable(
-                    f"index build {path.name} is inconsistent ({len(self.name_vectors)} name vectors for "
-                    f"{len(self.documents)} documents); rebuild it with ./scripts/rebuild_index.sh"
+                self.name_store = vector_factory.load(path / NAME_FAISS_FILE, manifest.store("names"))
+            except (RuntimeError, ValueError) as exc:
+                raise _rebuild(path, f"damaged ({str(exc)[:120]})") from None
+            if self.name_store.count != len(self.documents):
+                raise _rebuild(
+                    path, f"inconsistent ({self.name_store.count} name vectors for {len(self.documents)} documents)"
                 )
         self.doc_number = {doc_id: i for i, doc_id in enumerate(self.documents)}
-        self.sentence_vectors = _all_vectors(self.sentence_faiss)
         # sentences are stored in passage order: passage row r owns ids sentence_start[r] .. sentence_start[r+1]-1
         self.sentence_start = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
+        # rows by section label, for filters: the labels are few, the passages many
+        by_section: dict[str, list[int]] = {}
+        for p in self.passages:
+            by_section.setdefault(p.section, []).append(p.row)
+        self.section_rows = {s: np.asarray(rows, dtype=np.int64) for s, rows in by_section.items()}
 
     @property
     def build_id(self) -> str:
         return self.manifest.build_id
 
-    def _load_rows(self) -> None:
+    @property
+    def name_vectors(self) -> np.ndarray | None:
+        """One vector per document (in document order), a view of the name store's own rows."""
+        return self.name_store.matrix() if self.name_store is not None else None
+
+    def _load_rows(self, documents: list[tuple], passages: list[tuple]) -> None:
         self.documents: dict[str, StoredDocument] = {}
-        columns = {row[1] for row in self.con.execute("PRAGMA table_info(documents)")}
-        audience = "audience" if "audience" in columns else "'[]'"  # builds made before audiences existed
-        for doc_id, title, source, fmt, category, aliases, sections, who in self.con.execute(
-            f"SELECT doc_id, title, source, format, category, aliases, sections, {audience} FROM documents "
-            "ORDER BY ordinal"
-        ):
+        for doc_id, title, source, fmt, category, aliases, sections, audience in documents:
             self.documents[doc_id] = StoredDocument(
-                doc_id, title, source, fmt, category, json.loads(aliases), json.loads(sections), [], json.loads(who)
+                doc_id, title, source, fmt, category, aliases, sections, [], audience
             )
         self.restricted = any(d.audience for d in self.documents.values())
         self.passages: list[StoredPassage] = []
-        for row, pid, doc_id, ordinal, section, text in self.con.execute(
-            "SELECT row, passage_id, doc_id, ordinal, section, text FROM passages ORDER BY row"
-        ):
+        for row, pid, doc_id, ordinal, section, text in passages:
             doc = self.documents[doc_id]
             self.passages.append(StoredPassage(row, pid, doc_id, ordinal, section, text, doc.title, doc.source))
             doc.passage_rows.append(row)
 
-    def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """Top n passages by cosine similarity to a normalized query vector."""
-        n = min(n, self.faiss.ntotal)
-        if n <= 0:
-            return []
-        scores, rows = self.faiss.search(vector.reshape(1, -1).astype(np.float32), n)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+    def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top n passages by cosine similarity to a normalized query vector (among `allowed` rows if given)."""
+        return self.passage_store.search(vector, n, allowed)
 
-    def sentence_best(self, vector: np.ndarray, n: int) -> dict[int, float]:
-        """For the passages owning the n sentences nearest the query: their best sentence's similarity."""
-        n = min(n, self.sentence_faiss.ntotal)
-        if n <= 0:
+    def passage_similarities(self, rows: list[int], vector: np.ndarray) -> np.ndarray:
+        """Exact cosine similarity of the given passages to a query vector."""
+        return self.passage_store.scores(vector, rows) if rows else np.zeros(0, np.float32)
+
+    def sentence_best(self, vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """For each given passage that has sentence vectors: its best sentence's cosine similarity to the query.
+        Exact, and its cost grows with the passages asked about, not with the index."""
+        rows_ = np.asarray(sorted(rows), dtype=np.int64)
+        starts, ends = self.sentence_start[rows_], self.sentence_start[rows_ + 1]
+        has = ends > starts
+        rows_, starts, ends = rows_[has], starts[has], ends[has]
+        if not len(rows_):
             return {}
-        scores, ids = self.sentence_faiss.search(vector.reshape(1, -1).astype(np.float32), n)
-        best: dict[int, float] = {}
-        for i, s in zip(ids[0], scores[0], strict=True):
-            if i >= 0:
-                row = int(self.sentence_owner[i])
-                best[row] = max(best.get(row, -1.0), float(s))
-        return best
+        lengths = ends - starts
+        ids = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        sims = self.sentence_store.scores(vector, ids)
+        best = np.maximum.reduceat(sims, np.cumsum(lengths) - lengths)
+        return {int(r): float(s) for r, s in zip(rows_, best, strict=True)}
 
     def sentence_similarities(self, row: int, vector: np.ndarray) -> dict[str, float]:
         """Cosine similarity of each sentence of one passage (those of 3+ words, keyed by text) to a query vector."""
         start, end = int(self.sentence_start[row]), int(self.sentence_start[row + 1])
         if start == end:
             return {}
-        sims = self.sentence_vectors[start:end] @ vector
+        sims = self.sentence_store.scores(vector, np.arange(start, end))
         units = sentence_units(self.passages[row].text, min_words=SENTENCE_MIN_WORDS)
         if len(units) != end - start:  # cannot happen for a build of this format; never mislabel a sentence
             return {}
         return {u: float(s) for u, s in zip(units, sims, strict=True)}
 
-    def lexical(self, match: str, n: int, weights: tuple[float, ...] = (4.0, 3.0, 1.5, 1.0)) -> list[tuple[int, float]]:
-        """Top n passages for an FTS5 MATCH expression, scored by BM25 (higher is better)."""
-        if not match:
-            return []
-        w = ", ".join(str(x) for x in weights)
-        rows = self.con.execute(
-            f"SELECT rowid, -bm25(passages_fts, {w}) AS s FROM passages_fts WHERE passages_fts MATCH ? "
-            "ORDER BY s DESC LIMIT ?",
-            (match, n),
-        ).fetchall()
-        return [(int(r), float(s)) for r, s in rows]
+    def lexical(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top n passages matching any of the words (higher is better), among `allowed` rows if given."""
+        return self.lexical_store.search(words, n, allowed)
 
     def close(self) -> None:
-        self.con.close()
+        self.lexical_store.close()
 
 
-def _all_vectors(index: faiss.Index) -> np.ndarray:
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+def _check_backends(build_id: str, manifest: Manifest, vector_index: str | None, lexical_index: str | None) -> None:
+    """A build whose stores this program lacks, or that differ from the configured ones, is refused in one line."""
+    kind = manifest.store("passages")["kind"]
+    if kind not in vector_factory.BACKENDS:
+        raise IndexUnavailable(
+            f"index build {build_id} uses vector index {kind!r}, which this program does not have; rebuild the index"
+        )
+    if vector_index not in (None, AUTO) and kind != vector_index:
+        raise IndexUnavailable(
+            f"index build {build_id} uses vector index {kind!r} but the service is configured for {vector_index!r} "
+            "(CAREER_SEARCH_VECTOR_INDEX); rebuild the index or change the setting to match"
+        )
+    lexical = manifest.store(LEXICAL)["kind"]
+    if lexical not in lexical_factory.BACKENDS or (lexical_index is not None and lexical != lexical_index):
+        raise IndexUnavailable(
+            f"index build {build_id} uses lexical index {lexical!r} but the service is configured for "
+            f"{lexical_index or lexical_factory.DEFAULT!r} (CAREER_SEARCH_LEXICAL_INDEX); rebuild the index or "
+            "change the setting to match"
+        )
 
 
-def open_snapshot(index_dir: Path, expect_model: str | None = None, build_id: str | None = None) -> IndexSnapshot:
+def open_snapshot(
+    index_dir: Path,
+    expect_model: str | None = None,
+    build_id: str | None = None,
+    vector_index: str | None = None,
+    lexical_index: str | None = None,
+) -> IndexSnapshot:
+    """The build named in CURRENT (or build_id); with expect_model / vector_index / lexical_index (the service's
+    settings), a build made otherwise is refused with IndexUnavailable."""
     build_id = build_id or current_build_id(index_dir)
     if build_id is None:
         raise IndexUnavailable(
@@ -204,4 +223,5 @@ def open_snapshot(index_dir: Path, expect_model: str | None = None, build_id: st
             f"index build {build_id} was made with model {manifest.model!r} but the service uses {expect_model!r}; "
             "rebuild the index or set CAREER_SEARCH_MODEL to match"
         )
+    _check_backends(build_id, manifest, vector_index, lexical_index)
     return IndexSnapshot(path, manifest)

@@ -1,4 +1,5 @@
-"""The on-disk index: index/builds/<build-id>/ (FAISS + SQLite + manifest.json) and index/CURRENT naming the live one.
+"""The on-disk index: index/builds/<build-id>/ (vector and lexical stores, SQLite tables of documents and passages,
+manifest.json) and index/CURRENT naming the live one.
 
 A build is written into builds/.partial-<id>/, renamed into place when complete, and only then named in CURRENT
 (replaced atomically), so the live build is never written to and an interrupted build leaves only leftovers that
@@ -19,10 +20,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
+from indexer.lexical import factory as lexical_factory
+from indexer.lexical.base import LexicalRow
 from indexer.models import Document, Passage
+from indexer.vectors import factory as vector_factory
 
 FORMAT_VERSION = 2  # 2: sentence vectors beside passage vectors
 CURRENT = "CURRENT"
@@ -36,6 +39,8 @@ DB_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
 SERVING = ".serving-"  # index/.serving-<pid>-<random>: the builds a running service holds, under its flock
+LEXICAL = "lexical"  # the manifest's name of the lexical store (the others are named by their files' stems)
+LEXICAL_DEFAULT = lexical_factory.DEFAULT
 
 
 class BuildError(Exception):
@@ -60,6 +65,12 @@ class Manifest:
     cached: int = 0  # texts whose vectors came from the embedding cache
     recipe: dict = field(default_factory=dict)  # every input besides the corpus (indexer/recipe.py)
     recipe_fingerprint: str = ""
+    # the backend of each store and its parameters ({"passages": {"kind": "flat"}, ..., "lexical": {...}});
+    # builds made before stores were recorded hold flat FAISS indexes and SQLite FTS5
+    stores: dict = field(default_factory=dict)
+
+    def store(self, name: str) -> dict:
+        return self.stores.get(name) or {"kind": LEXICAL_DEFAULT if name == LEXICAL else "flat"}
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -133,8 +144,6 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
                                     audience TEXT DEFAULT '[]');
             CREATE TABLE passages (row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
                                    section TEXT, text TEXT);
-            CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text,
-                                   tokenize = 'porter unicode61 remove_diacritics 2');
             """
         )
         con.executemany(
@@ -158,14 +167,37 @@ def _write_sqlite(path: Path, documents: list[Document], passages: list[Passage]
             "INSERT INTO passages VALUES (?,?,?,?,?,?)",
             [(row, p.passage_id, p.doc_id, p.ordinal, p.section, p.text) for row, p in enumerate(passages)],
         )
-        aliases = {d.doc_id: " ".join(d.aliases) for d in documents}
-        con.executemany(
-            "INSERT INTO passages_fts (rowid, title, aliases, section, text) VALUES (?,?,?,?,?)",
-            [(row, p.title, aliases.get(p.doc_id, ""), p.section, p.text) for row, p in enumerate(passages)],
-        )
         con.commit()
     finally:
         con.close()
+
+
+def read_tables(path: Path) -> tuple[list[tuple], list[tuple], list[int]]:
+    """A build's documents (doc_id, title, source, format, category, aliases, sections, audience; JSON decoded),
+    passages (row, passage_id, doc_id, ordinal, section, text) in row order, and each sentence's passage row."""
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
+    try:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(documents)")}
+        audience = "audience" if "audience" in columns else "'[]'"  # builds made before audiences existed
+        documents = [
+            (*row[:5], json.loads(row[5]), json.loads(row[6]), json.loads(row[7]))
+            for row in con.execute(
+                f"SELECT doc_id, title, source, format, category, aliases, sections, {audience} FROM documents "
+                "ORDER BY ordinal"
+            )
+        ]
+        passages = con.execute(
+            "SELECT row, passage_id, doc_id, ordinal, section, text FROM passages ORDER BY row"
+        ).fetchall()
+        owners = [row for (row,) in con.execute("SELECT row FROM sentences ORDER BY id")]
+    except sqlite3.Error as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
+    finally:
+        con.close()
+    return documents, passages, owners
 
 
 def _fsync_dir(path: Path) -> None:
@@ -186,6 +218,7 @@ class PartialBuild:
         self.build_id = build_id
         self.path = index_dir / BUILDS / (PARTIAL + build_id)
         self.final = index_dir / BUILDS / build_id
+        self.stores: dict[str, dict] = {}  # what each store was written with, for the manifest
         self._guard(lambda: self.path.mkdir(parents=True))
 
     def _guard(self, action):
@@ -198,14 +231,25 @@ class PartialBuild:
                 f"could not write the new build into {self.index_dir} ({what}); the live index is unchanged"
             ) from None
 
-    def write_texts(self, documents: list[Document], passages: list[Passage]) -> None:
+    def write_texts(self, documents: list[Document], passages: list[Passage], lexical: str = LEXICAL_DEFAULT) -> None:
+        """The tables of documents and passages, and the lexical store of the passages."""
+        aliases = {d.doc_id: " ".join(d.aliases) for d in documents}
+        rows = (LexicalRow(i, p.title, aliases.get(p.doc_id, ""), p.section, p.text) for i, p in enumerate(passages))
+        backend = lexical_factory.backend(lexical)
         self._guard(lambda: _write_sqlite(self.path / DB_FILE, documents, passages))
+        self._guard(lambda: backend.write(self.path / DB_FILE, rows))
+        self.stores[LEXICAL] = {"kind": backend.kind}
 
-    def write_vectors(self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE) -> None:
+    def write_vectors(
+        self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE, kind: str = "flat", **params: int
+    ) -> None:
+        """Vectors (normalized: inner product = cosine) into a vector store of the given backend."""
+
         def write() -> None:
-            index = faiss.IndexFlatIP(dimension)  # exact inner product over normalized vectors = cosine
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-            faiss.write_index(index, str(self.path / name))
+            store = vector_factory.create(kind, dimension, **params)
+            store.build(vectors)
+            store.save(self.path / name)
+            self.stores[Path(name).stem] = store.config()
 
         self._guard(write)
 
@@ -226,6 +270,8 @@ class PartialBuild:
 
     def finish(self, manifest: Manifest, report: BuildReport, keep: int = 3) -> Path:
         """Writes the manifest, moves the build into place and names it in CURRENT (atomically)."""
+
+        manifest.stores = {**self.stores, **manifest.stores}
 
         def publish() -> None:
             (self.path / REPORT_FILE).write_text(json.dumps(asdict(report), indent=1))

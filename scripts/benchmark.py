@@ -2,6 +2,7 @@
 
 Usage: python scripts/benchmark.py --index DIR [--mode hybrid] [--k 10] [--repeat 1] [--limit N]
        python scripts/benchmark.py --build [--corpus corpus] [--runs 3] [--before DIR] [--esco CSV]
+       python scripts/benchmark.py --scale [--sizes 10000,100000,1000000] [...]   (scripts/scale_benchmark.py)
 Each question is asked once with an empty query-vector cache (what a new query costs) and once more (a repeated
 query, e.g. the page's facet request); the model's time for one new query is shown apart. Figures are per query, in
 milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py).
@@ -93,6 +94,10 @@ def http_table(url: str, levels: list[int], total: int, page: bool, queries: lis
 
 
 def main() -> int:
+    if "--scale" in sys.argv:
+        from scale_benchmark import main as scale
+
+        return scale()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=get_settings().index_dir)
     parser.add_argument("--mode", default="hybrid", choices=MODES)
@@ -142,7 +147,7 @@ def main() -> int:
             embedding.append((time.perf_counter() - started) * 1000)
     snap = searcher.snapshot
     print(
-        f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_faiss.ntotal} sentences; "
+        f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_store.count} sentences; "
         f"mode {args.mode}, k={args.k}"
     )
     print(summary("new query (ms)", new))

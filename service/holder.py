@@ -94,7 +94,13 @@ class IndexHolder:
                 return False
             self._hold(live, wanted)
             try:
-                snapshot = open_snapshot(self.index_dir, expect_model=self.settings.model, build_id=wanted)
+                snapshot = open_snapshot(
+                    self.index_dir,
+                    expect_model=self.settings.model,
+                    build_id=wanted,
+                    vector_index=self.settings.vector_index,
+                    lexical_index=self.settings.lexical_index,
+                )
             except IndexUnavailable as exc:
                 self._failed = wanted
                 self.refused += 1

@@ -69,6 +69,14 @@ def mini_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, emb
     return index
 
 
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder: Embedder) -> Path:
+    """An index of the default corpus (corpus/), built once; tests must not write to it."""
+    index = tmp_path_factory.mktemp("corpus-index")
+    build_index(ROOT / "corpus", index, settings, progress=False)
+    return index
+
+
 @pytest.fixture
 def mini_corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of the small corpus, for tests that change documents."""

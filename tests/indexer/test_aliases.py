@@ -31,8 +31,8 @@ def test_queries_that_already_name_the_career_or_use_a_shared_alias_are_left_alo
 def test_a_query_by_alias_lands_closer_to_the_career(mini_index, embedder):
     searcher = Searcher(open_snapshot(mini_index), embedder)
     lead = searcher.snapshot.documents["registered-nurse"].passage_rows[0]
-    with_titles = float(searcher.snapshot.vectors[lead] @ searcher.embed_query("what does an RN do"))
+    with_titles = float(searcher.snapshot.passage_store.vector(lead) @ searcher.embed_query("what does an RN do"))
     searcher.alias_titles = AliasTitles([])
     searcher.forget_queries()
-    without = float(searcher.snapshot.vectors[lead] @ searcher.embed_query("what does an RN do"))
+    without = float(searcher.snapshot.passage_store.vector(lead) @ searcher.embed_query("what does an RN do"))
     assert with_titles > without + 0.05

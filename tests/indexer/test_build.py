@@ -17,7 +17,7 @@ from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 def test_build_load_search_finds_the_right_career(mini_index, embedder):
     snap = open_snapshot(mini_index)
     assert snap.manifest.documents == 6 and snap.manifest.passages == len(snap.passages) > 6
-    assert snap.faiss.ntotal == snap.manifest.passages
+    assert snap.passage_store.count == snap.manifest.passages
     searcher = Searcher(snap, embedder)
     for mode in ("hybrid", "dense", "lexical"):
         top = searcher.search("what does a principal engineer do", k=3, mode=mode)[0]
@@ -157,6 +157,6 @@ def test_a_precise_fact_inside_a_long_passage_is_found_by_its_sentence(mini_inde
     """Sentence vectors: the passage holding the one sentence that answers ranks first, in dense mode too."""
     searcher = Searcher(open_snapshot(mini_index), embedder)
     snap = searcher.snapshot
-    assert snap.sentence_faiss.ntotal > len(snap.passages)
+    assert snap.sentence_store.count > len(snap.passages)
     top = searcher.search("which life support course do intensive care units expect", k=1, mode="dense")[0]
     assert "ACLS" in top.passage.text

@@ -24,7 +24,7 @@ def own_cache(settings, tmp_path):
 def _vectors(index: Path) -> np.ndarray:
     snap = open_snapshot(index)
     try:
-        return snap.vectors.copy()
+        return snap.passage_store.matrix().copy()
     finally:
         snap.close()
 

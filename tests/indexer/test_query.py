@@ -2,7 +2,8 @@
 
 import sqlite3
 
-from indexer.query import clip_words, expand, fts_match, terms
+from indexer.lexical.sqlite_fts import fts_match
+from indexer.query import clip_words, expand, terms
 
 
 def test_question_phrasing_does_not_drown_the_content_words():

@@ -31,3 +31,16 @@ def test_benchmark_without_an_index_says_what_to_do(tmp_path):
     )
     assert proc.returncode == 2
     assert "no index in" in proc.stderr and "rebuild_index.sh" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--scale", "--sizes", "3000", "--queries", "20"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("|     3,000 |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["flat", "hnsw"], proc.stdout
+    assert rows[0].rstrip(" |").endswith("exact") and float(rows[1].split("|")[-2]) >= 0.9

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
 from indexer.evaluation import (
     DEFAULT_QUESTIONS,
     PASSAGE_MEASURES,
@@ -147,14 +146,6 @@ def test_esco_rows_become_documents_and_a_fixed_sample_of_label_queries(tmp_path
 
 
 # --- the regression guard over the real corpus (builds the index once) -------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory, settings, embedder) -> Path:
-    """An index of the default corpus, built once for this module's tests; tests must not write to it."""
-    index = tmp_path_factory.mktemp("corpus-index")
-    build_index(CORPUS, index, settings, progress=False)
-    return index
 
 
 def test_every_question_is_answered_by_some_passage(corpus_index: Path):

@@ -1,0 +1,1 @@
+"""Lexical (word-match) stores: one module per backend (base.py says what each must do), chosen in factory.py."""

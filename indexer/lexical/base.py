@@ -1,0 +1,47 @@
+"""What a lexical store does: rank rows by how well their fields match a query's words (higher is better)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+
+@dataclass
+class LexicalRow:
+    """The searchable fields of one passage row."""
+
+    row: int
+    title: str
+    aliases: str
+    section: str
+    text: str
+
+
+class LexicalStore(ABC):
+    kind: ClassVar[str]  # the name in settings and manifests
+
+    @classmethod
+    @abstractmethod
+    def write(cls, path: Path, rows: Iterable[LexicalRow]) -> None:
+        """Writes the index of these rows into the build's folder at path."""
+
+    @classmethod
+    @abstractmethod
+    def open(cls, path: Path) -> LexicalStore:
+        """The index written at path, read-only, safe to share between request threads."""
+
+    @abstractmethod
+    def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The n rows that best match any of the words (each a literal word, never query syntax), best first; with
+        `allowed` (row numbers), only among those."""
+
+    def config(self) -> dict:
+        return {"kind": self.kind}
+
+    def close(self) -> None:  # noqa: B027 - backends without resources need nothing
+        pass
