@@ -7,15 +7,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from indexer.vectors.base import VectorStore
-from indexer.vectors.faiss_flat import storage_view
+from indexer.vectors.faiss_common import FaissStore, storage_view
 
 # Recall@10 against flat >= 0.98 at 10k and 100k synthetic vectors and on the corpus's real sentence vectors
 # (scripts/scale_benchmark.py, tests/indexer/test_stores.py); 1M not measured yet.
 DEFAULTS = {"m": 32, "ef_construction": 80, "ef_search": 128}
 
 
-class HnswStore(VectorStore):
+class HnswStore(FaissStore):
     kind = "hnsw"
 
     def __init__(self, dimension: int, **params: int) -> None:
@@ -24,18 +23,6 @@ class HnswStore(VectorStore):
         self.index.hnsw.efConstruction = self.params["ef_construction"]
         self._view: np.ndarray | None = None
 
-    def build(self, vectors: np.ndarray) -> None:
-        self.index.reset()
-        self.add(vectors)
-
-    def add(self, vectors: np.ndarray) -> None:
-        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
-        self._view = None
-
-    @property
-    def count(self) -> int:
-        return self.index.ntotal
-
     def matrix(self) -> np.ndarray:
         if self._view is None:  # the graph's own copy of the rows: the vectors are held once
             self._view = storage_view(faiss.downcast_index(self.index.storage))
@@ -43,15 +30,7 @@ class HnswStore(VectorStore):
 
     def _search(self, query: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         params = faiss.SearchParametersHNSW(efSearch=max(self.params["ef_search"], n))
-        selector = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))  # kept alive through the search
-            params.sel = selector
-        scores, rows = self.index.search(query.reshape(1, -1), n, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
-
-    def save(self, path: Path) -> None:
-        faiss.write_index(self.index, str(path))
+        return self._faiss_search(query, n, allowed, params)
 
     @classmethod
     def load(cls, path: Path, **params: int) -> HnswStore:
