@@ -141,10 +141,6 @@ class Searcher:
             for w in words
         }
 
-    def sentence_similarities(self, row: int, query: str) -> dict[str, float]:
-        """How close each sentence of a passage is to the query: lets a snippet show a semantic-only answer."""
-        return self.snapshot.sentence_similarities(row, self.embed_query(query))
-
     def correct(self, query: str) -> str:
         """The query with words the index has never seen replaced by the nearest indexed word."""
         return self.speller.correct(query)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _INLINE_MD = [
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
@@ -56,9 +57,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
 
 
-def sentence_units(text: str, min_words: int = 1) -> list[str]:
-    """A passage's sentences and list items, in order: the units of snippets and of sentence vectors."""
+@lru_cache(maxsize=8192)
+def sentence_units(text: str, min_words: int = 1) -> tuple[str, ...]:
+    """A passage's sentences and list items, in order: the units of snippets and of sentence vectors. Kept for the
+    passages asked about lately: every result's snippet needs them, twice."""
     units: list[str] = []
     for line in text.split("\n"):
         units.extend(split_sentences(line.strip().lstrip("• ").strip()))
-    return [u for u in units if u and word_count(u) >= min_words]
+    return tuple(u for u in units if u and word_count(u) >= min_words)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
 from indexer.snapshot import StoredPassage
@@ -24,6 +26,7 @@ def answer(
     started = time.perf_counter()
     corrected = searcher.correct(query)
     hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    vector = searcher.embed_query(corrected) if snippets and hits else None  # once for every snippet
     results = [
         Result(
             rank=h.rank,
@@ -31,7 +34,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=snippet_for(searcher, h.passage, corrected) if snippets else "",
+            snippet=snippet_for(searcher, h.passage, corrected, vector) if snippets else "",
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
@@ -57,14 +60,17 @@ def answer(
     )
 
 
-def snippet_for(searcher: Searcher, passage: StoredPassage, query: str) -> str:
-    """The passage's snippet for a (spell-corrected) query: its best sentences, escaped, query words marked."""
+def snippet_for(searcher: Searcher, passage: StoredPassage, query: str, vector: np.ndarray | None = None) -> str:
+    """The passage's snippet for a (spell-corrected) query: its best sentences, escaped, query words marked.
+    `vector` is the query's embedding, if the caller has it."""
     words = terms(query)
+    if vector is None:
+        vector = searcher.embed_query(query)
     return make_snippet(
         passage.text,
         words,
         searcher.term_weights(words, passage.doc_id),
-        searcher.sentence_similarities(passage.row, query),
+        searcher.snapshot.sentence_similarities(passage.row, vector),
         asks_for_number(query),
     )
 

@@ -30,6 +30,12 @@ def stem(word: str) -> str:
     return stemmer.stemWord(word.lower().strip(".'’-"))
 
 
+@lru_cache(maxsize=50_000)
+def unit_stems(unit: str) -> frozenset[str]:
+    """The stems of a sentence's words (sentences recur: every result of every query scores its passage's)."""
+    return frozenset(stem(w) for w in _WORD.findall(unit))
+
+
 def best_sentences(
     text: str,
     terms: list[str],
@@ -56,7 +62,7 @@ def best_sentences(
     floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
 
     def score(u: str) -> float:
-        found = {s for s in (stem(w) for w in _WORD.findall(u)) if s in wanted}
+        found = unit_stems(u) & wanted.keys()
         figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
         return sum(wanted[s] for s in found) + figures + SEMANTIC * sims.get(u, floor)
 
