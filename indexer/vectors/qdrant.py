@@ -25,8 +25,8 @@ class QdrantStore(VectorStore):
     def __init__(self, dimension: int, **params: int | str) -> None:
         super().__init__(dimension, **params)
         self.collection = str(params["collection"])
-        self.vector = str(params["vector"])
-        self._kind = q.VECTORS[self.vector]
+        self.using = str(params["vector"])
+        self._kind = q.VECTORS[self.using]
         self._where = q.location(recorded=params)
         self.client = q.client(self._where)
         self._count = 0
@@ -49,7 +49,7 @@ class QdrantStore(VectorStore):
             chunk = vectors[start : start + BATCH]
             points = [
                 models.PointStruct(
-                    id=(self._count + start + i) * q.KINDS + self._kind, vector={self.vector: v.tolist()}
+                    id=(self._count + start + i) * q.KINDS + self._kind, vector={self.using: v.tolist()}
                 )
                 for i, v in enumerate(chunk)
             ]
@@ -76,7 +76,7 @@ class QdrantStore(VectorStore):
             lambda: self.client.query_points(
                 self.collection,
                 query=query.tolist(),
-                using=self.vector,
+                using=self.using,
                 query_filter=flt,
                 limit=n,
                 search_params=models.SearchParams(exact=exact) if self._where.url else None,  # local mode: always
@@ -93,10 +93,10 @@ class QdrantStore(VectorStore):
         got: dict[int, list[float]] = {}
         for start in range(0, len(rows), BATCH * 4):
             ids = q.point_ids(rows[start : start + BATCH * 4], self._kind)
-            for p in self._call(lambda ids=ids: self.client.retrieve(self.collection, ids, with_vectors=[self.vector])):
-                got[int(p.id) // q.KINDS] = p.vector[self.vector]
+            for p in self._call(lambda ids=ids: self.client.retrieve(self.collection, ids, with_vectors=[self.using])):
+                got[int(p.id) // q.KINDS] = p.vector[self.using]
         if len(got) < len(set(rows)):
-            raise StoreUnavailable(f"collection {self.collection} lacks {self.vector} vectors it should hold")
+            raise ValueError(f"collection {self.collection} lacks {self.using} vectors it should hold")
         return np.asarray([got[r] for r in rows], dtype=np.float32).reshape(len(rows), self.dimension)
 
     def matrix(self) -> np.ndarray:
@@ -122,13 +122,13 @@ class QdrantStore(VectorStore):
         if not store._call(lambda: store.client.collection_exists(store.collection)):
             raise ValueError(f"Qdrant collection {store.collection} is missing")
         info = store._call(lambda: store.client.get_collection(store.collection))
-        store.dimension = info.config.params.vectors[store.vector].size
-        has = models.Filter(must=[models.HasVectorCondition(has_vector=store.vector)])
+        store.dimension = info.config.params.vectors[store.using].size
+        has = models.Filter(must=[models.HasVectorCondition(has_vector=store.using)])
         store._count = store._call(lambda: store.client.count(store.collection, count_filter=has, exact=True).count)
         return store
 
     def config(self) -> dict:
-        return {"kind": self.kind, "collection": self.collection, "vector": self.vector, **self._where.record()}
+        return {"kind": self.kind, "collection": self.collection, "vector": self.using, **self._where.record()}
 
     def unreachable(self) -> str | None:
         try:
