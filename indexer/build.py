@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from indexer import qdrant_link
 from indexer.corpus import CorpusError, corpus_fingerprint, read_corpus
 from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
 from indexer.embedder import Embedder, embedder_identity, get_embedder
+from indexer.lexical.qdrant_sparse import QdrantSparseStore
 from indexer.models import PATH_SEP, Passage, Skipped
 from indexer.passages import passages_of
 from indexer.recipe import build_recipe, recipe_fingerprint
@@ -38,6 +40,7 @@ from indexer.store import (
 )
 from indexer.text import sentence_units, word_count
 from indexer.vectors import factory as vector_factory
+from indexer.vectors.base import StoreUnavailable
 
 EMBED_CHUNK = 64  # texts per model call: the progress bar moves, and a killed build keeps what it had embedded
 VERIFY_SAMPLE = 4  # cached vectors compared with the model's whenever the model is loaded anyway
@@ -73,7 +76,10 @@ def live_build_if_up_to_date(corpus: Path, index_dir: Path, settings: Settings) 
     recipe = build_recipe(settings, embedder_identity(settings))
     if manifest.recipe_fingerprint != recipe_fingerprint(recipe):
         return None
-    if not all((path / f).is_file() for f in (DB_FILE, FAISS_FILE, SENTENCE_FAISS_FILE, NAME_FAISS_FILE)):
+    if not (path / DB_FILE).is_file() or not all(
+        vector_factory.saved(path / f, manifest.store(Path(f).stem))
+        for f in (FAISS_FILE, SENTENCE_FAISS_FILE, NAME_FAISS_FILE)
+    ):
         return None
     if manifest.corpus_fingerprint != corpus_fingerprint(corpus, settings.max_file_mb):
         return None
@@ -89,99 +95,129 @@ def build_index(
             f"corpus folder {corpus} does not exist" if not corpus.exists() else f"{corpus} is not a folder"
         )
     with build_lock(index_dir):
-        leftovers = clean_leftovers(index_dir)
         try:
-            (index_dir / BUILDS).mkdir(exist_ok=True)
-        except OSError as exc:
-            raise BuildError(f"cannot write to index folder {index_dir}: {exc.strerror}") from None
-        if not force:
-            live = live_build_if_up_to_date(corpus, index_dir, settings)
-            if live is not None:
-                return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
+            return _build_locked(corpus, index_dir, settings, progress, force, started)
+        except StoreUnavailable as exc:  # the Qdrant server is down, refuses, or its local folder is in use
+            raise BuildError(f"{exc}; the live index is unchanged") from None
 
-        with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
 
-            def files_read(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+def _build_locked(
+    corpus: Path, index_dir: Path, settings: Settings, progress: bool, force: bool, started: float
+) -> BuildResult:
+    if settings.backend == "qdrant":
+        qdrant_link.client(qdrant_link.location(settings))  # a server that is down fails here, in one line
+    leftovers = clean_leftovers(index_dir)
+    try:
+        (index_dir / BUILDS).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot write to index folder {index_dir}: {exc.strerror}") from None
+    if not force:
+        live = live_build_if_up_to_date(corpus, index_dir, settings)
+        if live is not None:
+            return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
 
-            result = read_corpus(corpus, settings.max_file_mb, progress=files_read)
-        passages: list[Passage] = []
-        for doc in result.documents:
-            passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
-        if not passages:
-            reasons = "; ".join(f"{s.source}: {s.reason}" for s in result.skipped[:3])
-            raise CorpusError(
-                f"nothing to index in {corpus}: no readable career documents"
-                + (
-                    f" ({len(result.skipped)} files skipped, e.g. {reasons})"
-                    if result.skipped
-                    else " (folder is empty)"
-                )
-            )
-        aliases = {d.doc_id: d.aliases for d in result.documents}
-        owners, units = [], []
-        for row, p in enumerate(passages):
-            if word_count(p.text) < settings.sentence_min_passage_words:
-                continue  # a short passage's sentences say what its own vector says
-            for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
-                owners.append(row)
-                units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
+    with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
 
-        build_id = new_build_id()
-        partial = PartialBuild(index_dir, build_id)  # from here on, a killed build leaves only this folder behind
+        def files_read(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = read_corpus(corpus, settings.max_file_mb, progress=files_read)
+    passages: list[Passage] = []
+    for doc in result.documents:
+        passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
+    if not passages:
+        reasons = "; ".join(f"{s.source}: {s.reason}" for s in result.skipped[:3])
+        raise CorpusError(
+            f"nothing to index in {corpus}: no readable career documents"
+            + (f" ({len(result.skipped)} files skipped, e.g. {reasons})" if result.skipped else " (folder is empty)")
+        )
+    aliases = {d.doc_id: d.aliases for d in result.documents}
+    owners, units = [], []
+    for row, p in enumerate(passages):
+        if word_count(p.text) < settings.sentence_min_passage_words:
+            continue  # a short passage's sentences say what its own vector says
+        for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
+            owners.append(row)
+            units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
+
+    build_id = new_build_id()
+    remote = qdrant_link.BuildCollection.for_build(settings, build_id) if settings.backend == "qdrant" else None
+    # from here on, a killed build leaves only this folder (and its collection) behind
+    partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
+    try:
+        identity = embedder_identity(settings)
+        vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
         try:
-            partial.write_texts(result.documents, passages, settings.lexical_index)
-            identity = embedder_identity(settings)
-            vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
-            try:
-                passage_vectors, sentence_vectors, name_vectors = vectors.embed(
-                    [
-                        ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in passages]),
-                        ("embedding sentences", units),
-                        ("embedding names", [d.name_text() for d in result.documents]),
-                    ]
-                )
-            finally:
-                vectors.close()
-            dimension = passage_vectors.shape[1]
+            passage_vectors, sentence_vectors, name_vectors = vectors.embed(
+                [
+                    ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in passages]),
+                    ("embedding sentences", units),
+                    ("embedding names", [d.name_text() for d in result.documents]),
+                ]
+            )
+        finally:
+            vectors.close()
+        dimension = passage_vectors.shape[1]
 
-            with tqdm(desc="writing", total=3, unit="file", disable=not progress, leave=True) as bar:
-                partial.write_vectors(passage_vectors, dimension, **passage_store(settings, len(passages)))
-                bar.update()
-                partial.write_sentences(owners, sentence_vectors, dimension)
-                bar.update()
-                partial.write_vectors(name_vectors, dimension, NAME_FAISS_FILE)
-                bar.update()
-            recipe = build_recipe(settings, identity)
-            manifest = Manifest(
-                build_id=build_id,
-                created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                model=settings.model,
-                dimension=dimension,
-                documents=len(result.documents),
-                passages=len(passages),
-                corpus=str(corpus.resolve()),
-                corpus_fingerprint=result.fingerprint,
-                skipped=len(result.skipped),
-                seconds=round(time.monotonic() - started, 2),
-                sentences=len(units),
-                embedded=vectors.embedded,
-                cached=vectors.cached,
-                recipe=recipe,
-                recipe_fingerprint=recipe_fingerprint(recipe),
-            )
-            report = BuildReport(
-                skipped=[asdict(s) for s in result.skipped],
-                documents=[{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in result.documents],
-            )
-            path = partial.finish(manifest, report, settings.keep_builds)
-        except BaseException:
-            partial.abort()
-            raise
-    return BuildResult(
-        manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note
-    )
+        with tqdm(desc="writing", total=4, unit="store", disable=not progress, leave=True) as bar:
+            if remote:
+                remote.create(dimension)
+            stores = _stores(settings, len(passages), remote)
+            partial.write_vectors(passage_vectors, dimension, **stores["passages"])
+            bar.update()
+            partial.write_sentences(owners, sentence_vectors, dimension, stores["sentences"])
+            bar.update()
+            partial.write_vectors(name_vectors, dimension, NAME_FAISS_FILE, **stores["names"])
+            bar.update()
+            partial.write_texts(result.documents, passages, stores["lexical"][0], **stores["lexical"][1])
+            bar.update()
+        recipe = build_recipe(settings, identity)
+        manifest = Manifest(
+            build_id=build_id,
+            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            model=settings.model,
+            dimension=dimension,
+            documents=len(result.documents),
+            passages=len(passages),
+            corpus=str(corpus.resolve()),
+            corpus_fingerprint=result.fingerprint,
+            skipped=len(result.skipped),
+            seconds=round(time.monotonic() - started, 2),
+            sentences=len(units),
+            embedded=vectors.embedded,
+            cached=vectors.cached,
+            recipe=recipe,
+            recipe_fingerprint=recipe_fingerprint(recipe),
+        )
+        report = BuildReport(
+            skipped=[asdict(s) for s in result.skipped],
+            documents=[{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in result.documents],
+        )
+        path = partial.finish(manifest, report, settings.keep_builds)
+    except BaseException:
+        partial.abort()
+        raise
+    if remote:  # the collections of builds whose folders are gone (pruned or killed), never the live one's
+        remote.prune({p.name for p in (index_dir / BUILDS).iterdir()})
+    return BuildResult(manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note)
+
+
+def _stores(settings: Settings, rows: int, remote: qdrant_link.BuildCollection | None) -> dict:
+    """Each store's backend and parameters; the lexical one as (kind, params)."""
+    if remote is not None:
+        return {
+            "passages": remote.store("passage"),
+            "sentences": remote.store("sentence"),
+            "names": remote.store("name"),
+            "lexical": (QdrantSparseStore.kind, remote.store()),
+        }
+    return {
+        "passages": passage_store(settings, rows),
+        "sentences": {},
+        "names": {},
+        "lexical": (settings.lexical_index, {}),
+    }
 
 
 def passage_store(settings: Settings, rows: int) -> dict:

@@ -16,7 +16,7 @@ from indexer.settings import Settings
 # any of them after an upgrade makes the next rebuild a real one. Unchanged texts still come from the cache.
 _SHAPING = (
     "readers", "models.py", "passages.py", "text.py", "corpus.py", "noise.py", "build.py", "store.py", "vectors",
-    "lexical",
+    "lexical", "qdrant_link.py",
 )
 
 
@@ -47,6 +47,7 @@ def build_recipe(settings: Settings, embedder_identity: str) -> dict:
         "vector_index": settings.vector_index,
         "hnsw": [settings.hnsw_m, settings.hnsw_ef_search] if settings.vector_index != "flat" else None,
         "lexical_index": settings.lexical_index,
+        "backend": settings.backend,  # switching between FAISS files and Qdrant collections is a real rebuild
         "code": code_fingerprint(),
     }
 

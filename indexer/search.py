@@ -280,5 +280,6 @@ def open_searcher(index_dir: Path, settings: Settings) -> Searcher:
         expect_model=settings.model,
         vector_index=settings.vector_index,
         lexical_index=settings.lexical_index,
+        backend=settings.backend,
     )
     return Searcher(snapshot, get_embedder(settings))

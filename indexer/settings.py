@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,7 +42,15 @@ class Settings(BaseSettings):
     vector_index: str = "auto"
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
-    lexical_index: str = "sqlite-fts5"  # the only lexical store so far (indexer/lexical/)
+    lexical_index: str = "sqlite-fts5"  # the only file-based lexical store (indexer/lexical/)
+    # "faiss": FAISS files and SQLite FTS5 in the build folder (no server). "qdrant": both stores are Qdrant's, one
+    # collection per build (indexer/qdrant_link.py), at qdrant_url (a server or cluster) or qdrant_path (local mode,
+    # in-process: one process at a time may open a path). A service set to one refuses a build made with the other.
+    backend: Literal["faiss", "qdrant"] = "faiss"
+    qdrant_url: str = ""
+    qdrant_api_key: str = Field("", repr=False)
+    qdrant_path: str = ""
+    qdrant_alias: str = "career-search"  # names the live build's collection; builds are <alias>-<build-id>
     keep_builds: int = 3
     reload_interval: float = 2.0
     allowed_origins: list[str] = Field(default_factory=list)

@@ -25,12 +25,17 @@ from indexer.store import (
 )
 from indexer.text import sentence_units
 from indexer.vectors import factory as vector_factory
-from indexer.vectors.base import VectorStore
+from indexer.vectors.base import StoreUnavailable, VectorStore
 from indexer.vectors.factory import AUTO
 
 
 class IndexUnavailable(Exception):
-    """No usable index: missing, corrupt or made by another model or format. The message says what to do."""
+    """No usable index: missing, corrupt or made by another model or format. The message says what to do.
+    `transient`: its store's server cannot be reached now; the same build is tried again."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass
@@ -75,6 +80,8 @@ class IndexSnapshot:
             )
             self.lexical_store: LexicalStore = lexical_factory.load(path / DB_FILE, manifest.store(LEXICAL))
             documents, passages, owners = read_tables(path / DB_FILE)
+        except StoreUnavailable as exc:
+            raise IndexUnavailable(f"index build {path.name}: {exc}", transient=True) from None
         except (RuntimeError, OSError, ValueError) as exc:
             raise _rebuild(path, f"damaged ({exc.__class__.__name__}: {str(exc)[:120]})") from None
         self._load_rows(documents, passages)
@@ -87,15 +94,18 @@ class IndexSnapshot:
             raise _rebuild(path, f"inconsistent ({self.passage_store.count} vectors for {len(self.passages)} passages)")
         # builds made before name vectors existed still serve, without the name signal, until the next rebuild
         self.name_store: VectorStore | None = None
-        if (path / NAME_FAISS_FILE).exists():
-            try:
+        try:
+            if vector_factory.saved(path / NAME_FAISS_FILE, manifest.store("names")):
                 self.name_store = vector_factory.load(path / NAME_FAISS_FILE, manifest.store("names"))
-            except (RuntimeError, ValueError) as exc:
-                raise _rebuild(path, f"damaged ({str(exc)[:120]})") from None
-            if self.name_store.count != len(self.documents):
-                raise _rebuild(
-                    path, f"inconsistent ({self.name_store.count} name vectors for {len(self.documents)} documents)"
-                )
+                self.name_store.matrix()  # one row per document, kept here: every job-title query reads them all
+        except StoreUnavailable as exc:
+            raise IndexUnavailable(f"index build {path.name}: {exc}", transient=True) from None
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise _rebuild(path, f"damaged ({str(exc)[:120]})") from None
+        if self.name_store is not None and self.name_store.count != len(self.documents):
+            raise _rebuild(
+                path, f"inconsistent ({self.name_store.count} name vectors for {len(self.documents)} documents)"
+            )
         self.doc_number = {doc_id: i for i, doc_id in enumerate(self.documents)}
         # sentences are stored in passage order: passage row r owns ids sentence_start[r] .. sentence_start[r+1]-1
         self.sentence_start = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
@@ -165,17 +175,31 @@ class IndexSnapshot:
         """Top n passages matching any of the words (higher is better), among `allowed` rows if given."""
         return self.lexical_store.search(words, n, allowed)
 
+    def unreachable(self) -> str | None:
+        """Why this build's stores cannot answer now (their server is down), else None."""
+        return self.passage_store.unreachable() or self.lexical_store.unreachable()
+
     def close(self) -> None:
         self.lexical_store.close()
 
 
-def _check_backends(build_id: str, manifest: Manifest, vector_index: str | None, lexical_index: str | None) -> None:
+def _check_backends(
+    build_id: str, manifest: Manifest, vector_index: str | None, lexical_index: str | None, backend: str | None
+) -> None:
     """A build whose stores this program lacks, or that differ from the configured ones, is refused in one line."""
     kind = manifest.store("passages")["kind"]
     if kind not in vector_factory.BACKENDS:
         raise IndexUnavailable(
             f"index build {build_id} uses vector index {kind!r}, which this program does not have; rebuild the index"
         )
+    made_with = vector_factory.BACKENDS[kind].backend
+    if backend is not None and made_with != backend:
+        raise IndexUnavailable(
+            f"index build {build_id} was made with backend {made_with!r} but the service is configured for "
+            f"{backend!r} (CAREER_SEARCH_BACKEND); rebuild the index or change the setting to match"
+        )
+    if made_with == "qdrant":
+        return  # both stores are Qdrant's: the FAISS and FTS5 settings do not apply
     if vector_index not in (None, AUTO) and kind != vector_index:
         raise IndexUnavailable(
             f"index build {build_id} uses vector index {kind!r} but the service is configured for {vector_index!r} "
@@ -196,9 +220,10 @@ def open_snapshot(
     build_id: str | None = None,
     vector_index: str | None = None,
     lexical_index: str | None = None,
+    backend: str | None = None,
 ) -> IndexSnapshot:
-    """The build named in CURRENT (or build_id); with expect_model / vector_index / lexical_index (the service's
-    settings), a build made otherwise is refused with IndexUnavailable."""
+    """The build named in CURRENT (or build_id); with expect_model / vector_index / lexical_index / backend (the
+    service's settings), a build made otherwise is refused with IndexUnavailable."""
     build_id = build_id or current_build_id(index_dir)
     if build_id is None:
         raise IndexUnavailable(
@@ -223,5 +248,5 @@ def open_snapshot(
             f"index build {build_id} was made with model {manifest.model!r} but the service uses {expect_model!r}; "
             "rebuild the index or set CAREER_SEARCH_MODEL to match"
         )
-    _check_backends(build_id, manifest, vector_index, lexical_index)
+    _check_backends(build_id, manifest, vector_index, lexical_index, backend)
     return IndexSnapshot(path, manifest)

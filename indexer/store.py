@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -213,12 +213,22 @@ class PartialBuild:
 
     The folder exists from the start, so a builder killed half-way leaves it behind for the next build to clean."""
 
-    def __init__(self, index_dir: Path, build_id: str) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        build_id: str,
+        on_publish: Callable[[], None] | None = None,
+        on_abort: Callable[[], None] | None = None,
+    ) -> None:
+        """on_publish runs just before CURRENT names the build (a server's alias switches then), on_abort when the
+        build is given up (its server-side data is dropped)."""
         self.index_dir = index_dir
         self.build_id = build_id
         self.path = index_dir / BUILDS / (PARTIAL + build_id)
         self.final = index_dir / BUILDS / build_id
         self.stores: dict[str, dict] = {}  # what each store was written with, for the manifest
+        self._on_publish = on_publish
+        self._on_abort = on_abort
         self._guard(lambda: self.path.mkdir(parents=True))
 
     def _guard(self, action):
@@ -231,17 +241,21 @@ class PartialBuild:
                 f"could not write the new build into {self.index_dir} ({what}); the live index is unchanged"
             ) from None
 
-    def write_texts(self, documents: list[Document], passages: list[Passage], lexical: str = LEXICAL_DEFAULT) -> None:
-        """The tables of documents and passages, and the lexical store of the passages."""
+    def write_texts(
+        self, documents: list[Document], passages: list[Passage], lexical: str = LEXICAL_DEFAULT, **params: str
+    ) -> None:
+        """The tables of documents and passages, and the lexical store of the passages (params: the backend's)."""
         aliases = {d.doc_id: " ".join(d.aliases) for d in documents}
-        rows = (LexicalRow(i, p.title, aliases.get(p.doc_id, ""), p.section, p.text) for i, p in enumerate(passages))
+        rows = (
+            LexicalRow(i, p.title, aliases.get(p.doc_id, ""), p.section, p.text, p.doc_id)
+            for i, p in enumerate(passages)
+        )
         backend = lexical_factory.backend(lexical)
         self._guard(lambda: _write_sqlite(self.path / DB_FILE, documents, passages))
-        self._guard(lambda: backend.write(self.path / DB_FILE, rows))
-        self.stores[LEXICAL] = {"kind": backend.kind}
+        self.stores[LEXICAL] = self._guard(lambda: backend.write(self.path / DB_FILE, rows, **params))
 
     def write_vectors(
-        self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE, kind: str = "flat", **params: int
+        self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE, kind: str = "flat", **params: int | str
     ) -> None:
         """Vectors (normalized: inner product = cosine) into a vector store of the given backend."""
 
@@ -253,8 +267,11 @@ class PartialBuild:
 
         self._guard(write)
 
-    def write_sentences(self, owners: list[int], vectors: np.ndarray, dimension: int) -> None:
-        """Vectors of each passage's sentences; owners[i] is the passage row of sentence i."""
+    def write_sentences(
+        self, owners: list[int], vectors: np.ndarray, dimension: int, store: dict | None = None
+    ) -> None:
+        """Vectors of each passage's sentences (store: the backend and its params; flat by default); owners[i] is the
+        passage row of sentence i."""
 
         def write_owners() -> None:
             con = sqlite3.connect(self.path / DB_FILE)
@@ -266,7 +283,7 @@ class PartialBuild:
                 con.close()
 
         self._guard(write_owners)
-        self.write_vectors(vectors, dimension, SENTENCE_FAISS_FILE)
+        self.write_vectors(vectors, dimension, SENTENCE_FAISS_FILE, **(store or {}))
 
     def finish(self, manifest: Manifest, report: BuildReport, keep: int = 3) -> Path:
         """Writes the manifest, moves the build into place and names it in CURRENT (atomically)."""
@@ -281,6 +298,12 @@ class PartialBuild:
                     os.fsync(fh.fileno())
             os.rename(self.path, self.final)
             _fsync_dir(self.final.parent)  # the rename is durable before CURRENT can name the build
+            if self._on_publish is not None:
+                try:
+                    self._on_publish()
+                except BaseException:
+                    os.rename(self.final, self.path)  # not live anywhere: a leftover for the next build
+                    raise
             tmp = self.index_dir / (CURRENT + ".tmp")
             with open(tmp, "w") as fh:
                 fh.write(manifest.build_id + "\n")
@@ -295,6 +318,8 @@ class PartialBuild:
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+        if self._on_abort is not None:
+            self._on_abort()
 
 
 def prune(index_dir: Path, keep: int) -> list[str]:

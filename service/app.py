@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings
+from indexer.vectors.base import StoreUnavailable
 from service.answers import answer, document_detail
 from service.auth import Denied, Gate, Viewer
 from service.docs import mount_docs
@@ -149,6 +150,11 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             parts.append(f"{where}: {err.get('msg', 'invalid value')}")
         return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
 
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        holder.store_error = str(exc)  # /readyz says so too, until the poller finds the server back
+        return JSONResponse({"detail": f"index not available: {exc}"}, status_code=503)
+
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request failed: %s", request.url.path)
@@ -192,6 +198,8 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         current = holder.searcher
         if current is None:
             return JSONResponse({"status": "not ready", "reason": holder.reason}, status_code=503)
+        if holder.store_error:
+            return JSONResponse({"status": "not ready", "reason": holder.store_error}, status_code=503)
         return JSONResponse({"status": "ready", "build_id": current.snapshot.build_id})
 
     @app.get(

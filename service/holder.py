@@ -31,6 +31,7 @@ class IndexHolder:
         self.model_error: str | None = None  # set while the model cannot be loaded; /healthz reports it
         self.reloads = 0  # builds swapped in
         self.refused = 0  # builds refused (another model or format, damaged)
+        self.store_error: str | None = None  # the live build's store server cannot be reached; /readyz says so
         self.on_embed: Callable[[float], None] | None = None  # told each query embedding's seconds (metrics)
         self._record: ServingRecord | None = None
         self._failed: str | None = None  # a build that failed to load is not retried until CURRENT changes
@@ -75,6 +76,7 @@ class IndexHolder:
         while not self._stop.is_set():
             try:
                 self.refresh()
+                self.check_stores()
             except Exception:  # the poller must survive anything a half-written folder can throw
                 log.exception("unexpected error while checking for a new index build")
             self._stop.wait(self.settings.reload_interval)
@@ -100,8 +102,15 @@ class IndexHolder:
                     build_id=wanted,
                     vector_index=self.settings.vector_index,
                     lexical_index=self.settings.lexical_index,
+                    backend=self.settings.backend,
                 )
             except IndexUnavailable as exc:
+                if exc.transient:  # the store's server is down: the same build is tried again at the next poll
+                    if live is None:
+                        self.reason = str(exc)
+                    self._note_store_error(str(exc))
+                    self._hold(live)
+                    return False
                 self._failed = wanted
                 self.refused += 1
                 event = {"event": "refused", "build_id": wanted, "reason": str(exc)}
@@ -124,6 +133,25 @@ class IndexHolder:
                 extra={"event": "reload", "build_id": wanted, "passages": snapshot.manifest.passages},
             )
             return True
+
+    def check_stores(self) -> None:
+        """Asks the live build's stores whether their server answers (a no-op for files): /readyz says 503 while
+        it does not, and ready again once it does."""
+        current = self.searcher
+        if current is None:
+            return
+        error = current.snapshot.unreachable()
+        if error != self.store_error:
+            if error:
+                self._note_store_error(error)
+            else:
+                log.info("index stores reachable again", extra={"event": "store_back"})
+                self.store_error = None
+
+    def _note_store_error(self, error: str) -> None:
+        if error != self.store_error:
+            log.error("index stores cannot be reached: %s", error, extra={"event": "store_error", "reason": error})
+        self.store_error = error
 
     def _hold(self, *build_ids: str | None) -> None:
         """Names the builds this process holds in index/.serving-*, so that prune spares them."""

@@ -20,6 +20,7 @@ class LexicalRow:
     aliases: str
     section: str
     text: str
+    doc_id: str = ""
 
 
 class LexicalStore(ABC):
@@ -27,13 +28,15 @@ class LexicalStore(ABC):
 
     @classmethod
     @abstractmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow]) -> None:
-        """Writes the index of these rows into the build's folder at path."""
+    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
+        """Writes the index of these rows into the build's folder at path (or where params say); returns what the
+        manifest records to open it again (its config)."""
 
     @classmethod
     @abstractmethod
-    def open(cls, path: Path) -> LexicalStore:
-        """The index written at path, read-only, safe to share between request threads."""
+    def open(cls, path: Path, **params: str) -> LexicalStore:
+        """The index written at path (params: the config write returned), read-only, safe to share between request
+        threads."""
 
     @abstractmethod
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -42,6 +45,10 @@ class LexicalStore(ABC):
 
     def config(self) -> dict:
         return {"kind": self.kind}
+
+    def unreachable(self) -> str | None:
+        """Why the store cannot answer now (a network store's server is down), else None."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - backends without resources need nothing
         pass

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.lexical.base import LexicalStore
+from indexer.lexical.qdrant_sparse import QdrantSparseStore
 from indexer.lexical.sqlite_fts import SqliteFtsStore
 
-BACKENDS: dict[str, type[LexicalStore]] = {SqliteFtsStore.kind: SqliteFtsStore}
+BACKENDS: dict[str, type[LexicalStore]] = {
+    SqliteFtsStore.kind: SqliteFtsStore,
+    QdrantSparseStore.kind: QdrantSparseStore,
+}
 DEFAULT = SqliteFtsStore.kind
 
 
@@ -18,4 +22,4 @@ def backend(kind: str) -> type[LexicalStore]:
 
 
 def load(path: Path, config: dict) -> LexicalStore:
-    return backend(config.get("kind", DEFAULT)).open(path)
+    return backend(config.get("kind", DEFAULT)).open(path, **{k: v for k, v in config.items() if k != "kind"})

@@ -35,7 +35,7 @@ class SqliteFtsStore(LexicalStore):
         self._sql = f"SELECT rowid, -bm25(passages_fts, {w}) AS s FROM passages_fts WHERE passages_fts MATCH ?"
 
     @classmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow]) -> None:
+    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
         con = sqlite3.connect(path)
         try:
             con.execute(
@@ -49,9 +49,10 @@ class SqliteFtsStore(LexicalStore):
             con.commit()
         finally:
             con.close()
+        return {"kind": cls.kind}
 
     @classmethod
-    def open(cls, path: Path) -> SqliteFtsStore:
+    def open(cls, path: Path, **params: str) -> SqliteFtsStore:
         try:
             con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         except sqlite3.Error as exc:

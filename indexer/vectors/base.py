@@ -13,12 +13,19 @@ import numpy as np
 EXACT_BELOW = 4096
 
 
+class StoreUnavailable(Exception):
+    """A store's server cannot be reached or refused the request (a network store); the message says which, in one
+    line. Searches answer 503 with it; it passes when the server is back."""
+
+
 class VectorStore(ABC):
     """Rows are numbered 0..count-1 in the order they were added; scores are inner products (cosine for unit rows)."""
 
     kind: ClassVar[str]  # the name in settings and manifests
+    backend: ClassVar[str] = "faiss"  # CAREER_SEARCH_BACKEND that builds it
+    holds_rows: ClassVar[bool] = True  # matrix() is a view of rows in this process (False: fetched from a server)
 
-    def __init__(self, dimension: int, **params: int) -> None:
+    def __init__(self, dimension: int, **params: int | str) -> None:
         self.dimension = dimension
         self.params = params
 
@@ -39,7 +46,16 @@ class VectorStore(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, path: Path, **params: int) -> VectorStore: ...
+    def load(cls, path: Path, **params: int | str) -> VectorStore: ...
+
+    @classmethod
+    def saved(cls, path: Path, **params: int | str) -> bool:
+        """Whether a store saved at path with these parameters is still there."""
+        return path.is_file()
+
+    def unreachable(self) -> str | None:
+        """Why the store cannot answer now (a network store's server is down), else None."""
+        return None
 
     @property
     @abstractmethod

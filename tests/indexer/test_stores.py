@@ -1,13 +1,16 @@
-"""Vector and lexical stores through their interfaces: every backend the same, HNSW's recall against flat on real
-vectors, filters applied before ranking, and builds refused by a service configured for another backend."""
+"""Vector and lexical stores through their interfaces: every backend the same (Qdrant's in local mode), HNSW's recall
+against flat on real vectors, filters applied before ranking, and builds refused by a service configured for another
+backend."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from indexer import qdrant_link
 from indexer.build import build_index
 from indexer.lexical import factory as lexical_factory
 from indexer.lexical.base import LexicalRow
@@ -19,6 +22,15 @@ from service.holder import IndexHolder
 from tests.conftest import MINI_CORPUS
 
 
+def collection_params(kind: str, tmp_path: Path, dimension: int = 32) -> dict:
+    """What a store needs besides its kind: for Qdrant's (local mode, a tmp folder), a collection of its own."""
+    if kind not in ("qdrant", "qdrant-sparse"):
+        return {}
+    where = qdrant_link.Location(path=str(tmp_path / "qdrant"))
+    qdrant_link.create_collection(qdrant_link.client(where), "stores-test", dimension, server=False)
+    return {"collection": "stores-test", **where.record(), **({"vector": "passage"} if kind == "qdrant" else {})}
+
+
 def unit_vectors(n: int, d: int = 32, seed: int = 3) -> np.ndarray:
     v = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
@@ -27,12 +39,13 @@ def unit_vectors(n: int, d: int = 32, seed: int = 3) -> np.ndarray:
 @pytest.mark.parametrize("kind", sorted(vector_factory.BACKENDS))
 def test_every_vector_store_finds_saves_and_filters_alike(kind, tmp_path):
     data = unit_vectors(600)
-    store = vector_factory.create(kind, 32)
+    store = vector_factory.create(kind, 32, **collection_params(kind, tmp_path))
     store.build(data[:500])
     store.add(data[500:])
     assert store.count == 600
     assert np.array_equal(store.vectors([3, 599]), data[[3, 599]]) and np.array_equal(store.vector(7), data[7])
-    assert not store.matrix().flags.owndata  # a view of the store's own rows: the vectors are held once
+    if store.holds_rows:
+        assert not store.matrix().flags.owndata  # a view of the store's own rows: the vectors are held once
 
     query = data[42]
     exact = np.argsort(-(data @ query), kind="stable")[:10]
@@ -61,8 +74,8 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
         LexicalRow(1, "Electrician", "", "Overview", "An electrician wires buildings; a nurse does not."),
         LexicalRow(2, "Electrician", "", "Salary", "Pay rises with the licence."),
     ]
-    backend.write(tmp_path / "lexical", rows)
-    store = lexical_factory.load(tmp_path / "lexical", {"kind": kind})
+    config = backend.write(tmp_path / "lexical", rows, **collection_params(kind, tmp_path))
+    store = lexical_factory.load(tmp_path / "lexical", config)
     try:
         assert [r for r, _ in store.search(["nurse"], 10)] == [0, 1]  # the title outweighs the text
         assert store.search(["OR", "NEAR(", "text:*"], 10) == []  # words, never query syntax

@@ -1,0 +1,53 @@
+"""Words as SQLite FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them, and BM25 term weights with
+FTS5's field weighting, as sparse vectors: a lexical store on an engine without FTS5 ranks as FTS5 does."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+
+import snowballstemmer
+
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+_TOKEN = re.compile(r"[^\W_]+")
+_stemmer = snowballstemmer.stemmer("porter")  # the original Porter algorithm, as FTS5's porter tokenizer
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, diacritics removed, split at anything not a letter or digit, Porter-stemmed."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return _stemmer.stemWords(_TOKEN.findall(plain))
+
+
+def token_id(token: str) -> int:
+    """A sparse vector's dimension for a token: stable across processes (a collision merges two rare words)."""
+    return zlib.crc32(token.encode())
+
+
+def row_weights(fields: Sequence[list[str]], weights: Sequence[float], avg_length: float) -> dict[int, float]:
+    """BM25's saturated term frequency per token of one row, IDF left out (the engine multiplies it in), as FTS5's
+    bm25() computes it: a token's frequency is its field-weighted count, the length the row's total token count."""
+    freq: Counter[str] = Counter()
+    for toks, w in zip(fields, weights, strict=True):
+        for t in toks:
+            freq[t] += w
+    length = sum(len(toks) for toks in fields)
+    norm = K1 * (1 - B + B * length / (avg_length or 1.0))
+    out: dict[int, float] = {}
+    for t, f in freq.items():
+        i = token_id(t)
+        out[i] = out.get(i, 0.0) + f * (K1 + 1) / (f + norm)
+    return out
+
+
+def query_weights(words: list[str]) -> dict[int, float]:
+    """Each query word's tokens count once per word, as FTS5 sums its OR-ed phrases."""
+    out: dict[int, float] = {}
+    for w in words:
+        for t in tokens(w):
+            i = token_id(t)
+            out[i] = out.get(i, 0.0) + 1.0
+    return out
