@@ -7,15 +7,15 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
-from indexer import qdrant_link
 from indexer.corpus import CorpusError, corpus_fingerprint, read_corpus
 from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
 from indexer.embedder import Embedder, embedder_identity, get_embedder
-from indexer.lexical.qdrant_sparse import QdrantSparseStore
+from indexer.lexical import factory as lexical_factory
 from indexer.models import PATH_SEP, Passage, Skipped
 from indexer.passages import passages_of
 from indexer.recipe import build_recipe, recipe_fingerprint
@@ -41,6 +41,9 @@ from indexer.store import (
 from indexer.text import sentence_units, word_count
 from indexer.vectors import factory as vector_factory
 from indexer.vectors.base import StoreUnavailable
+
+if TYPE_CHECKING:
+    from indexer.qdrant_link import BuildCollection
 
 EMBED_CHUNK = 64  # texts per model call: the progress bar moves, and a killed build keeps what it had embedded
 VERIFY_SAMPLE = 4  # cached vectors compared with the model's whenever the model is loaded anyway
@@ -105,6 +108,8 @@ def _build_locked(
     corpus: Path, index_dir: Path, settings: Settings, progress: bool, force: bool, started: float
 ) -> BuildResult:
     if settings.backend == "qdrant":
+        from indexer import qdrant_link  # only here: a FAISS build never loads the Qdrant client
+
         qdrant_link.client(qdrant_link.location(settings))  # a server that is down fails here, in one line
     leftovers = clean_leftovers(index_dir)
     try:
@@ -142,7 +147,11 @@ def _build_locked(
             units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
 
     build_id = new_build_id()
-    remote = qdrant_link.BuildCollection.for_build(settings, build_id) if settings.backend == "qdrant" else None
+    remote = None
+    if settings.backend == "qdrant":
+        from indexer import qdrant_link
+
+        remote = qdrant_link.BuildCollection.for_build(settings, build_id)
     # from here on, a killed build leaves only this folder (and its collection) behind
     partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
     try:
@@ -203,14 +212,14 @@ def _build_locked(
     return BuildResult(manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note)
 
 
-def _stores(settings: Settings, rows: int, remote: qdrant_link.BuildCollection | None) -> dict:
+def _stores(settings: Settings, rows: int, remote: BuildCollection | None) -> dict:
     """Each store's backend and parameters; the lexical one as (kind, params)."""
     if remote is not None:
         return {
             "passages": remote.store("passage"),
             "sentences": remote.store("sentence"),
             "names": remote.store("name"),
-            "lexical": (QdrantSparseStore.kind, remote.store()),
+            "lexical": (lexical_factory.QDRANT_SPARSE, remote.store()),
         }
     return {
         "passages": passage_store(settings, rows),

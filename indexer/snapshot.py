@@ -192,7 +192,7 @@ def _check_backends(
         raise IndexUnavailable(
             f"index build {build_id} uses vector index {kind!r}, which this program does not have; rebuild the index"
         )
-    made_with = vector_factory.BACKENDS[kind].backend
+    made_with = vector_factory.backend(kind).backend
     if backend is not None and made_with != backend:
         raise IndexUnavailable(
             f"index build {build_id} was made with backend {made_with!r} but the service is configured for "

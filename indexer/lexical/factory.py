@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from indexer.lexical.base import LexicalStore
-from indexer.lexical.qdrant_sparse import QdrantSparseStore
-from indexer.lexical.sqlite_fts import SqliteFtsStore
 
-BACKENDS: dict[str, type[LexicalStore]] = {
-    SqliteFtsStore.kind: SqliteFtsStore,
-    QdrantSparseStore.kind: QdrantSparseStore,
+DEFAULT, QDRANT_SPARSE = "sqlite-fts5", "qdrant-sparse"
+# kind -> "module:class", imported when first used: a FAISS deployment never loads the Qdrant client
+BACKENDS: dict[str, str] = {
+    DEFAULT: "indexer.lexical.sqlite_fts:SqliteFtsStore",
+    QDRANT_SPARSE: "indexer.lexical.qdrant_sparse:QdrantSparseStore",
 }
-DEFAULT = SqliteFtsStore.kind
 
 
 def backend(kind: str) -> type[LexicalStore]:
     if kind not in BACKENDS:
         raise ValueError(f"unknown lexical index {kind!r} (this program has {', '.join(BACKENDS)})")
-    return BACKENDS[kind]
+    module, name = BACKENDS[kind].split(":")
+    return getattr(import_module(module), name)
 
 
 def load(path: Path, config: dict) -> LexicalStore:

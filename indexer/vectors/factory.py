@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from indexer.vectors.base import VectorStore
-from indexer.vectors.faiss_flat import FlatStore
-from indexer.vectors.faiss_hnsw import HnswStore
-from indexer.vectors.qdrant import QdrantStore
 
-BACKENDS: dict[str, type[VectorStore]] = {
-    FlatStore.kind: FlatStore,
-    HnswStore.kind: HnswStore,
-    QdrantStore.kind: QdrantStore,
+FLAT, HNSW = "flat", "hnsw"
+# kind -> "module:class", imported when first used: a FAISS deployment never loads the Qdrant client
+BACKENDS: dict[str, str] = {
+    FLAT: "indexer.vectors.faiss_flat:FlatStore",
+    HNSW: "indexer.vectors.faiss_hnsw:HnswStore",
+    "qdrant": "indexer.vectors.qdrant:QdrantStore",
 }
 AUTO = "auto"
 # `auto` builds flat below this many rows, HNSW from it on: flat's p50 reaches 5 ms per query at about 50k unit
@@ -24,23 +24,26 @@ AUTO_HNSW_FROM = 50_000
 def choose(setting: str, rows: int) -> str:
     """The backend a setting (auto, flat, hnsw, ...) means for a store of this many rows."""
     if setting == AUTO:
-        return HnswStore.kind if rows >= AUTO_HNSW_FROM else FlatStore.kind
+        return HNSW if rows >= AUTO_HNSW_FROM else FLAT
     if setting not in BACKENDS:
         raise ValueError(f"unknown vector index {setting!r}: use {AUTO} or one of {', '.join(BACKENDS)}")
     return setting
 
 
-def create(kind: str, dimension: int, **params: int | str) -> VectorStore:
+def backend(kind: str) -> type[VectorStore]:
+    """The store class of a kind."""
     if kind not in BACKENDS:
         raise ValueError(f"unknown vector index {kind!r} (this program has {', '.join(BACKENDS)})")
-    return BACKENDS[kind](dimension, **params)
+    module, name = BACKENDS[kind].split(":")
+    return getattr(import_module(module), name)
+
+
+def create(kind: str, dimension: int, **params: int | str) -> VectorStore:
+    return backend(kind)(dimension, **params)
 
 
 def _backend(config: dict) -> tuple[type[VectorStore], dict]:
-    kind = config.get("kind", FlatStore.kind)
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown vector index {kind!r} (this program has {', '.join(BACKENDS)})")
-    return BACKENDS[kind], {k: v for k, v in config.items() if k != "kind"}
+    return backend(config.get("kind", FLAT)), {k: v for k, v in config.items() if k != "kind"}
 
 
 def load(path: Path, config: dict) -> VectorStore:
