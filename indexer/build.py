@@ -252,12 +252,15 @@ class _CachedEmbedding:
         self._model: Embedder | None = None
         self.cache: EmbeddingCache | None = None
         existed = path.exists()
+        self._inode: int | None = None
         try:
             self.cache = EmbeddingCache(path, identity, settings.embed_cache_mb)
             self.note = self.cache.stats.note
+            self._inode = path.stat().st_ino
         except (CacheError, OSError) as exc:
             self.note = f"embedding cache not used ({exc})"
-        self._path, self._existed = path, existed
+        self._path, self._existed, self._identity = path, existed, identity
+        self._done: list[tuple[list[str], np.ndarray]] = []  # every stage's texts and vectors, to refill a lost cache
 
     def embed(self, stages: list[tuple[str, list[str]]]) -> list[np.ndarray]:
         found = [self._lookup(texts) for _, texts in stages]
@@ -270,6 +273,7 @@ class _CachedEmbedding:
         out: list[np.ndarray] = []
         for (stage, texts), hits in zip(stages, found, strict=True):
             out.append(self._fill(stage, texts, hits, out[0].shape[1] if out else None))
+            self._done.append((texts, out[-1]))
         return out
 
     def _model_(self) -> Embedder:
@@ -363,7 +367,26 @@ class _CachedEmbedding:
             self._drop_cache(exc)
             return
         self.cache.close()
-        if self._existed and not self._path.exists() and not self.note:
-            self.note = "embedding cache was deleted during the build; the next build starts a new one"
+        try:
+            gone = self._path.stat().st_ino != self._inode
+        except OSError:
+            gone = True
+        if gone:  # deleted (or replaced) while this build wrote to it: what it wrote went with the old file
+            self._refill()
         elif not self._existed and not self.note:
             self.note = "no embedding cache yet: started one"
+
+    def _refill(self) -> None:
+        """A new cache file holding this build's vectors, for a cache deleted during the build."""
+        try:
+            cache = EmbeddingCache(self._path, self._identity, self.settings.embed_cache_mb)
+            try:
+                for texts, vectors in self._done:
+                    if texts:
+                        cache.put(texts, vectors)
+            finally:
+                cache.close()
+        except (CacheError, sqlite3.Error, OSError) as exc:
+            self.note = f"embedding cache was deleted during the build and could not be made again ({exc})"
+            return
+        self.note = "embedding cache was deleted during the build; made it again from this build's vectors"

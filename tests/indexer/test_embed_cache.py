@@ -2,6 +2,8 @@
 
 import shutil
 import sqlite3
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -140,6 +142,34 @@ def test_a_cache_of_another_model_is_not_used(tmp_path, own_cache, embedder):
     np.testing.assert_allclose(_vectors(index), good, atol=1e-5)
     other = EmbeddingCache(cache_path(index, own_cache), "some-other-model|torch|x")
     assert other.get(["anything"]) == {}
+
+
+def test_a_cache_deleted_during_a_build_is_made_again(tmp_path, own_cache):
+    path = own_cache.embed_cache
+    reference = build_index(
+        MINI_CORPUS, tmp_path / "ref", own_cache.model_copy(update={"embed_cache": tmp_path / "r"}), progress=False
+    )
+    stop = threading.Event()
+
+    def delete_once_created() -> None:  # as an admin's clean-up script might, while the build runs
+        while not stop.is_set():
+            if path.exists():
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
+                return
+            time.sleep(0.002)
+
+    deleter = threading.Thread(target=delete_once_created)
+    deleter.start()
+    try:
+        result = build_index(MINI_CORPUS, tmp_path / "idx", own_cache, progress=False)
+    finally:
+        stop.set()
+        deleter.join()
+    assert "deleted during the build; made it again" in result.cache_note
+    np.testing.assert_allclose(_vectors(tmp_path / "idx"), _vectors(reference.path.parents[1]), atol=1e-5)
+    again = build_index(MINI_CORPUS, tmp_path / "idx", own_cache, progress=False, force=True)
+    assert again.embedded == 0 and again.cached == reference.embedded and not again.cache_note
 
 
 @pytest.mark.slow
