@@ -21,7 +21,7 @@ import numpy as np
 log = logging.getLogger("career_search.cache")
 
 CACHE_FILE = "embeddings.sqlite"
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: a rowid table; a WITHOUT ROWID one spilled each vector over a page and a half
 _CHUNK = 500  # digests per SELECT: below SQLite's bound on query parameters
 
 
@@ -96,8 +96,9 @@ class EmbeddingCache:
             """
             PRAGMA auto_vacuum = INCREMENTAL;
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE IF NOT EXISTS vectors (model TEXT, digest BLOB, vector BLOB, crc INTEGER, used INTEGER,
-                                                PRIMARY KEY (model, digest)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS vectors (id INTEGER PRIMARY KEY, model TEXT, digest BLOB, vector BLOB,
+                                                crc INTEGER, used INTEGER);
+            CREATE UNIQUE INDEX IF NOT EXISTS vectors_key ON vectors (model, digest);
             CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
             """
         )
@@ -155,7 +156,9 @@ class EmbeddingCache:
             blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
             rows.append((self.identity, digest(text), blob, _crc(blob), self.generation))
         with self._transaction():
-            self.con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?,?,?)", rows)
+            self.con.executemany(
+                "INSERT OR REPLACE INTO vectors (model, digest, vector, crc, used) VALUES (?,?,?,?,?)", rows
+            )
 
     def forget(self, keys: list[bytes]) -> None:
         with self._transaction():
@@ -178,20 +181,23 @@ class EmbeddingCache:
 
     def trim(self) -> int:
         """Keeps the file under its bound: removes the least recently used vectors, never this build's."""
-        size = self.size_bytes()
-        if size <= self.max_bytes:
-            return 0
-        total = self.count()
-        excess = int(total * (1 - self.max_bytes / size)) + 1
-        with self._transaction():
-            cur = self.con.execute(
-                "DELETE FROM vectors WHERE (model, digest) IN "
-                "(SELECT model, digest FROM vectors WHERE used < ? ORDER BY used LIMIT ?)",
-                (self.generation, excess),
-            )
-            removed = cur.rowcount
-        self.con.execute("PRAGMA incremental_vacuum")
-        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        removed = 0
+        for _ in range(8):  # each round removes what the average row size says is too much; pages are lumpy
+            size, total = self.size_bytes(), self.count()
+            if size <= self.max_bytes or total == 0:
+                break
+            excess = int((size - self.max_bytes) / (size / total)) + 1
+            with self._transaction():
+                cur = self.con.execute(
+                    "DELETE FROM vectors WHERE id IN (SELECT id FROM vectors WHERE used < ? ORDER BY used LIMIT ?)",
+                    (self.generation, excess),
+                )
+            self.con.execute("PRAGMA incremental_vacuum")
+            if cur.rowcount <= 0:
+                break  # only this build's vectors are left: they stay, whatever the bound
+            removed += cur.rowcount
+        if removed:
+            self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.stats.evicted += removed
         return removed
 

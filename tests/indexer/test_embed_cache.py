@@ -154,6 +154,7 @@ def test_a_cache_deleted_during_a_build_is_made_again(tmp_path, own_cache):
     def delete_once_created() -> None:  # as an admin's clean-up script might, while the build runs
         while not stop.is_set():
             if path.exists():
+                time.sleep(0.05)  # opened by then, and the build embedding
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(path) + suffix).unlink(missing_ok=True)
                 return
@@ -198,3 +199,23 @@ def test_kill_during_a_cached_build_leaves_the_live_build_and_a_usable_cache(tmp
     assert after.embedded == 0 and after.cached == first.embedded and not after.cache_note
     cache = EmbeddingCache(own_cache.embed_cache, after.manifest.recipe["embedder"])
     assert cache.count() > first.embedded and not cache.stats.note  # what the killed build stored is kept, intact
+
+
+def test_the_cache_keeps_to_its_size_bound_by_dropping_what_no_recent_build_used(tmp_path):
+    rng = np.random.default_rng(1)
+
+    def unit_vectors(n: int) -> np.ndarray:
+        v = rng.normal(size=(n, 384)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    path = tmp_path / "cache.sqlite"
+    old = EmbeddingCache(path, "model|onnx|x", max_mb=0.2)
+    old.put([f"old text {i}" for i in range(400)], unit_vectors(400))
+    old.close()
+    new = EmbeddingCache(path, "model|onnx|x", max_mb=0.2)  # the next build
+    texts = [f"new text {i}" for i in range(50)]
+    new.put(texts, unit_vectors(50))
+    assert new.size_bytes() > 0.2 * 1024 * 1024
+    assert new.trim() > 0 and new.size_bytes() <= 0.2 * 1024 * 1024 * 1.1
+    assert len(new.get(texts)) == 50, "what this build uses is never dropped"
+    assert new.count() < 450
