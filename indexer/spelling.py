@@ -75,8 +75,10 @@ class Speller:
         corrected, so that "registerd nurse" becomes "registered nurse" rather than "register nurse"."""
         found = list(_QUERY_WORD.finditer(query))
         words = [m.group(0) for m in found]
-        alone = [self.correct_word(w) for w in words]
         content = [i for i, w in enumerate(words) if len(w) > 1 and w.lower() not in STOPWORDS]
+        if self.reads_as_another_language([words[i] for i in content]):
+            return query
+        alone = [self.correct_word(w) for w in words]
         out, last = [], 0
         for pos, i in enumerate(content):
             before = alone[content[pos - 1]].lower() if pos > 0 else ""
@@ -86,6 +88,19 @@ class Speller:
                 out += [query[last : found[i].start()], fixed]
                 last = found[i].end()
         return "".join(out) + query[last:]
+
+    def reads_as_another_language(self, words: list[str]) -> bool:
+        """Whether most of a query's words (of four letters or more) are neither the corpus's nor English and have no
+        word one edit away: "ingeniero de datos salario" is Spanish, not four typos, and is searched as typed."""
+        judged = [w.lower() for w in words if len(w) >= 4 and w.isalpha()]
+        if len(judged) < 2:
+            return False  # one word alone ("nurce") is corrected as ever
+        far = sum(
+            1
+            for w in judged
+            if w not in self.counts and w not in self.english and min((d for _, d in self._nearest(w)), default=9) > 1
+        )
+        return far * 2 > len(judged)
 
     def correct_word(self, word: str, before: str = "", after: str = "") -> str:
         """One word's correction between the content words before and after it ("" for none)."""

@@ -23,6 +23,15 @@ def test_known_short_and_far_words_are_left_as_typed():
     assert speller.correct("a nurse's pay?") == "a nurse's pay?"  # punctuation and stop words untouched
 
 
+def test_a_question_in_another_language_is_searched_as_typed():
+    """Its words are not typos of English ones: "ingeniero de datos salario" must not become "... dates salary"."""
+    speller = Speller([*TEXTS, "A data engineer builds pipelines; the salary of dates and data."])
+    assert speller.correct("ingeniero de datos salario") == "ingeniero de datos salario"
+    assert speller.correct("enfermera registrada sueldo") == "enfermera registrada sueldo"
+    assert speller.correct("salario") == "salary"  # one word alone is still corrected
+    assert speller.correct("registred nurse salry") == "registered nurse salary"  # typos are one edit away
+
+
 def test_the_neighbouring_words_choose_between_equally_close_corrections():
     """A word one letter from both "register" and "registered" becomes the one that goes with its neighbour."""
     speller = Speller([*TEXTS, "Patients register at the front desk before the visit."])
