@@ -325,13 +325,24 @@ class PartialBuild:
 def prune(index_dir: Path, keep: int) -> list[str]:
     """Removes old builds, keeping the newest `keep`, always the live one and those a running service holds."""
     spared = {current_build_id(index_dir), *held_builds(index_dir)}
-    builds = sorted(p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and not p.name.startswith("."))
+    # oldest first: by the second in the id, then (builds of one second) by when their folder was finished
+    builds = sorted(
+        (p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: (p.name.split("-")[0], _mtime_ns(p), p.name),
+    )
     removed = []
     for old in builds[: max(0, len(builds) - max(keep, 1))]:
         if old.name not in spared:
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old.name)
     return removed
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 class ServingRecord:

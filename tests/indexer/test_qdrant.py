@@ -71,7 +71,7 @@ def test_a_rebuild_moves_the_alias_and_old_collections_are_pruned_with_old_build
     ids = [build_index(MINI_CORPUS, index, settings, progress=False, force=True).manifest.build_id for _ in range(3)]
     assert current_build_id(index) == ids[-1] and alias_target(folder) == f"career-search-{ids[-1]}"
     kept = {p.name for p in (index / "builds").iterdir()}
-    assert len(kept) == 2 and ids[-1] in kept  # (builds of one second are ordered by their random suffix)
+    assert kept == set(ids[1:])  # the newest two, though all three were built within a second or two
     assert collections(folder) == {f"career-search-{b}" for b in kept}  # the third went with its folder
     assert build_index(MINI_CORPUS, index, settings, progress=False).up_to_date  # nothing changed: no new collection
 
