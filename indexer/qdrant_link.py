@@ -146,6 +146,33 @@ def prune_collections(cl: QdrantClient, alias: str, keep_builds: set[str]) -> li
     return removed
 
 
+class CollectionClient:
+    """What a store over one build collection shares: the client of its location, calls that turn a server that is
+    down into StoreUnavailable (a 503, then retried), and the check that says so."""
+
+    collection: str
+    client: QdrantClient
+    _where: Location
+
+    def _connect(self, params: dict) -> None:
+        self.collection = str(params["collection"])
+        self._where = location(recorded=params)
+        self.client = client(self._where)
+
+    def _call(self, action):
+        try:
+            return action()
+        except ERRORS as exc:
+            raise StoreUnavailable(f"cannot reach {self._where.describe()}: {one_line(exc)}") from None
+
+    def unreachable(self) -> str | None:
+        try:
+            self._call(lambda: self.client.collection_exists(self.collection))
+        except StoreUnavailable as exc:
+            return str(exc)
+        return None
+
+
 def point_ids(rows, kind: int) -> list[int]:
     return [int(r) * KINDS + kind for r in rows]
 

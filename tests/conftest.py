@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,7 @@ def require_browser(chromium: str = CHROMIUM):
             pytest.fail(f"CI=true and {message}", pytrace=False)
         pytest.skip(message, allow_module_level=True)
     return api
+
 
 # Every build of the suite, in this process and in the servers and CLIs it starts, shares one embedding cache that
 # outlives the run, as an admin's index folder keeps its own: a text is embedded once per machine, not once per test.
@@ -127,6 +129,43 @@ def kill_build_midway(
             time.sleep(0.05)
     proc.kill()
     proc.wait()
+
+
+BEEKEEPER_QUESTION = "who looks after beehives and harvests honey"
+BEEKEEPER_PAGE = (
+    "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week in "
+    "summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+)
+
+
+def rebuild_under_load(url: str, corpus: Path, rebuild: Callable[[], object], timeout: float = 30) -> tuple:
+    """Adds a beekeeper page to the corpus and rebuilds while two clients search without pause, until the service
+    at url serves the new build: (what rebuild() returned, every status the clients got)."""
+    (corpus / "beekeeper.md").write_text(BEEKEEPER_PAGE)
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while not stop.is_set():
+                statuses.append(client.get("/api/search", params={"q": BEEKEEPER_QUESTION}).status_code)
+
+    threads = [threading.Thread(target=hammer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        result = rebuild()
+        deadline = time.monotonic() + timeout
+        while httpx.get(url + "/readyz").json().get("build_id") != result.manifest.build_id:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)  # requests go on against the new build too
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    return result, statuses
 
 
 class Server:

@@ -14,25 +14,16 @@ from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
 from indexer.lexical.sqlite_fts import WEIGHTS
 from indexer.lexical.tokens import query_weights, row_weights, tokens
-from indexer.vectors.base import StoreUnavailable
 
 BATCH = 256
 POINTER = "lexical.qdrant"  # in the build folder: which collection holds the lexical points
 
 
-class QdrantSparseStore(LexicalStore):
+class QdrantSparseStore(q.CollectionClient, LexicalStore):
     kind = "qdrant-sparse"
 
     def __init__(self, params: dict) -> None:
-        self.collection = str(params["collection"])
-        self._where = q.location(recorded=params)
-        self.client = q.client(self._where)
-
-    def _call(self, action):
-        try:
-            return action()
-        except q.ERRORS as exc:
-            raise StoreUnavailable(f"cannot reach {self._where.describe()}: {q.one_line(exc)}") from None
+        self._connect(params)
 
     @classmethod
     def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
@@ -80,10 +71,3 @@ class QdrantSparseStore(LexicalStore):
 
     def config(self) -> dict:
         return {"kind": self.kind, "collection": self.collection, **self._where.record()}
-
-    def unreachable(self) -> str | None:
-        try:
-            self._call(lambda: self.client.collection_exists(self.collection))
-        except StoreUnavailable as exc:
-            return str(exc)
-        return None

@@ -9,12 +9,12 @@ import numpy as np
 from qdrant_client import models
 
 from indexer import qdrant_link as q
-from indexer.vectors.base import EXACT_BELOW, StoreUnavailable, VectorStore
+from indexer.vectors.base import EXACT_BELOW, VectorStore
 
 BATCH = 256  # points per upsert or retrieve call
 
 
-class QdrantStore(VectorStore):
+class QdrantStore(q.CollectionClient, VectorStore):
     """Params: `collection` (the build's), `vector` (passage, sentence or name) and the recorded `url` or `path`.
     Rows are points row * KINDS + the vector's kind number; the rows' vectors stay on the server, not here."""
 
@@ -24,20 +24,11 @@ class QdrantStore(VectorStore):
 
     def __init__(self, dimension: int, **params: int | str) -> None:
         super().__init__(dimension, **params)
-        self.collection = str(params["collection"])
+        self._connect(params)
         self.using = str(params["vector"])
         self._kind = q.VECTORS[self.using]
-        self._where = q.location(recorded=params)
-        self.client = q.client(self._where)
         self._count = 0
         self._matrix: np.ndarray | None = None
-
-    def _call(self, action):
-        """Runs one client call; a server that is down or refuses becomes StoreUnavailable (503, then retried)."""
-        try:
-            return action()
-        except q.ERRORS as exc:
-            raise StoreUnavailable(f"cannot reach {self._where.describe()}: {q.one_line(exc)}") from None
 
     def build(self, vectors: np.ndarray) -> None:
         self._count = 0  # the build's collection is new: nothing to delete
@@ -129,13 +120,6 @@ class QdrantStore(VectorStore):
 
     def config(self) -> dict:
         return {"kind": self.kind, "collection": self.collection, "vector": self.using, **self._where.record()}
-
-    def unreachable(self) -> str | None:
-        try:
-            self._call(lambda: self.client.collection_exists(self.collection))
-        except StoreUnavailable as exc:
-            return str(exc)
-        return None
 
 
 def pointer(path: Path) -> Path:

@@ -20,7 +20,15 @@ from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import current_build_id
 from service.app import create_app
 from service.settings import ServiceSettings
-from tests.conftest import MINI_CORPUS, ROOT, free_port, kill_build_midway, run_cli
+from tests.conftest import (
+    BEEKEEPER_QUESTION,
+    MINI_CORPUS,
+    ROOT,
+    free_port,
+    kill_build_midway,
+    rebuild_under_load,
+    run_cli,
+)
 
 README_QUESTION = "what does a principal engineer do"
 
@@ -110,40 +118,21 @@ def test_a_rebuild_under_load_switches_answers_without_failing_a_request(tmp_pat
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.config.port}"
-    query = "who looks after beehives and harvests honey"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not server.started:
             time.sleep(0.1)
         while httpx.get(url + "/readyz").status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert httpx.get(url + "/api/search", params={"q": query}).json()["results"][0]["title"] != "Beekeeper"
-        (mini_corpus_copy / "beekeeper.md").write_text(
-            "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week "
-            "in summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+        assert httpx.get(url + "/api/search", params={"q": BEEKEEPER_QUESTION}).json()["results"][0]["title"] != (
+            "Beekeeper"
         )
-        statuses: list[int] = []
-        stop = threading.Event()
-
-        def hammer() -> None:
-            with httpx.Client(base_url=url, timeout=30) as client:
-                while not stop.is_set():
-                    statuses.append(client.get("/api/search", params={"q": query}).status_code)
-
-        threads = [threading.Thread(target=hammer) for _ in range(2)]
-        for t in threads:
-            t.start()
-        try:
-            new = build_index(mini_corpus_copy, index, settings, progress=False).manifest.build_id
-            while httpx.get(url + "/readyz").json().get("build_id") != new and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.3)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
-        assert httpx.get(url + "/readyz").json()["build_id"] == new
-        assert httpx.get(url + "/api/search", params={"q": query}).json()["results"][0]["title"] == "Beekeeper"
+        rebuilt, statuses = rebuild_under_load(
+            url, mini_corpus_copy, lambda: build_index(mini_corpus_copy, index, settings, progress=False)
+        )
+        assert httpx.get(url + "/readyz").json()["build_id"] == rebuilt.manifest.build_id
+        top = httpx.get(url + "/api/search", params={"q": BEEKEEPER_QUESTION}).json()["results"][0]
+        assert top["title"] == "Beekeeper"
         assert len(statuses) > 5 and set(statuses) == {200}
     finally:
         server.should_exit = True
@@ -159,10 +148,18 @@ def test_a_qdrant_server_that_is_down_is_a_one_line_error_and_a_503_with_the_rea
 
     # a service whose index folder names a Qdrant build, with the server down: ready never, the reason always
     index = tmp_path / "served"
-    assert run_cli(
-        "indexer", "build", "--corpus", str(MINI_CORPUS), "--index", str(index),
-        env={"CAREER_SEARCH_BACKEND": "qdrant", "CAREER_SEARCH_QDRANT_PATH": str(tmp_path / "qdrant")},
-    ).returncode == 0
+    assert (
+        run_cli(
+            "indexer",
+            "build",
+            "--corpus",
+            str(MINI_CORPUS),
+            "--index",
+            str(index),
+            env={"CAREER_SEARCH_BACKEND": "qdrant", "CAREER_SEARCH_QDRANT_PATH": str(tmp_path / "qdrant")},
+        ).returncode
+        == 0
+    )
     server = start_server(index, wait=False, env=env)
     deadline = time.monotonic() + 60
     reason = ""

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import threading
 import time
 from collections import Counter
 
@@ -14,7 +13,7 @@ from indexer.build import build_index
 from indexer.embedder import model_path
 from indexer.settings import BUNDLED_MODEL
 from indexer.store import current_build_id, prune
-from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
+from tests.conftest import BEEKEEPER_QUESTION, MINI_CORPUS, ROOT, kill_build_midway, rebuild_under_load, run_cli
 from tests.indexer.test_bad_files import make_bad_corpus
 
 pytestmark = pytest.mark.slow
@@ -181,37 +180,12 @@ def test_rebuild_switches_answers_without_failing_a_request(tmp_path, start_serv
     settings = settings.model_copy(update={"embed_cache": tmp_path / "cache.sqlite"})  # counts of this test's own
     first = build_index(mini_corpus_copy, index, settings, progress=False)
     server = start_server(index)
-    query = "who looks after beehives and harvests honey"
-    assert server.get("/api/search", q=query).json()["results"][0]["title"] != "Beekeeper"
-
-    (mini_corpus_copy / "beekeeper.md").write_text(
-        "# Beekeeper\n\n## Overview\n\nA beekeeper looks after colonies of honey bees, inspects hives every week in "
-        "summer, treats them for varroa mites and harvests honey and wax for sale at markets and to shops.\n"
+    assert server.get("/api/search", q=BEEKEEPER_QUESTION).json()["results"][0]["title"] != "Beekeeper"
+    rebuilt, statuses = rebuild_under_load(
+        server.url, mini_corpus_copy, lambda: build_index(mini_corpus_copy, index, settings, progress=False)
     )
-    statuses: list[int] = []
-    stop = threading.Event()
-
-    def hammer() -> None:
-        with httpx.Client(base_url=server.url, timeout=30) as client:
-            while not stop.is_set():
-                statuses.append(client.get("/api/search", params={"q": query}).status_code)
-
-    threads = [threading.Thread(target=hammer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    try:
-        rebuilt = build_index(mini_corpus_copy, index, settings, progress=False)
-        new = rebuilt.manifest.build_id
-        deadline = time.monotonic() + 30
-        while server.get("/readyz").json().get("build_id") != new and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-    assert server.get("/readyz").json()["build_id"] == new
-    assert server.get("/api/search", q=query).json()["results"][0]["title"] == "Beekeeper"
+    assert server.get("/readyz").json()["build_id"] == rebuilt.manifest.build_id
+    assert server.get("/api/search", q=BEEKEEPER_QUESTION).json()["results"][0]["title"] == "Beekeeper"
     assert len(statuses) > 5 and set(statuses) == {200}
     # only the new page's texts were embedded (its passage, sentences and name); the rest came from the cache
     assert rebuilt.cached == first.embedded and 0 < rebuilt.embedded <= 6
