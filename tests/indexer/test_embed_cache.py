@@ -140,8 +140,10 @@ def test_a_cache_of_another_model_is_not_used(tmp_path, own_cache, embedder):
     result = build_index(MINI_CORPUS, index, own_cache, progress=False, force=True)
     assert "did not match" in result.cache_note and result.cached == 0
     np.testing.assert_allclose(_vectors(index), good, atol=1e-5)
+    mine = EmbeddingCache(cache_path(index, own_cache), embedder.identity)
+    assert len(mine.get(["Registered Nurse (RN, Staff Nurse)"])) == 1  # a name this model's build stored
     other = EmbeddingCache(cache_path(index, own_cache), "some-other-model|torch|x")
-    assert other.get(["anything"]) == {}
+    assert other.get(["Registered Nurse (RN, Staff Nurse)"]) == {}  # the same text, another model: not its vector
 
 
 def test_a_cache_deleted_during_a_build_is_made_again(tmp_path, own_cache):
