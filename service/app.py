@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ log = logging.getLogger("career_search.api")
 MAX_QUERY_CHARS = 1000
 QUERY_PATTERN = r"^\s*\S([\s\S]{0,998}\S)?\s*$"  # 1-1000 characters once leading/trailing blanks are cut
 MAX_ECHO_CHARS = 80  # an unknown id is quoted back at most this long
+STARTUP_WAIT_SECONDS = 120.0  # longer than this, a worker starts answering (503 with the reason) while it loads
 
 
 def _errors(*statuses: int) -> dict[int | str, dict]:
@@ -99,6 +101,9 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
     async def lifespan(app: FastAPI):
         if watch:
             holder.start()
+            # A worker takes connections only once it has tried to load its build: with several workers behind one
+            # port, one still loading would otherwise answer 503 while its sibling already serves.
+            await asyncio.to_thread(holder.wait_settled, STARTUP_WAIT_SECONDS)
         if querylog:
             querylog.start()
         yield

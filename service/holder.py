@@ -35,6 +35,7 @@ class IndexHolder:
         self.on_embed: Callable[[float], None] | None = None  # told each query embedding's seconds (metrics)
         self._record: ServingRecord | None = None
         self._failed: str | None = None  # a build that failed to load is not retried until CURRENT changes
+        self.settled = threading.Event()  # set after the first attempt to load the model and the live build
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -67,9 +68,14 @@ class IndexHolder:
         self.model_error = None
         return True
 
+    def wait_settled(self, timeout: float) -> bool:
+        """Waits until the first load was tried (whatever its outcome); False if it took longer than timeout."""
+        return self.settled.wait(timeout)
+
     def _run(self) -> None:
         delay = self.settings.reload_interval
         while not self._load_model():
+            self.settled.set()  # no model: start answering 503 with the reason, keep retrying
             if self._stop.wait(delay):
                 return
             delay = min(delay * 2, 60.0)
@@ -79,6 +85,7 @@ class IndexHolder:
                 self.check_stores()
             except Exception:  # the poller must survive anything a half-written folder can throw
                 log.exception("unexpected error while checking for a new index build")
+            self.settled.set()
             self._stop.wait(self.settings.reload_interval)
 
     def refresh(self) -> bool:
