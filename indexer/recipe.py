@@ -33,6 +33,7 @@ def code_fingerprint() -> str:
 
 def build_recipe(settings: Settings, embedder_identity: str) -> dict:
     """Every input of a build besides the corpus, as plain values (the manifest's `recipe`)."""
+    from indexer.ranking import load_ranking
     from indexer.store import FORMAT_VERSION, SENTENCE_MIN_WORDS
 
     return {
@@ -49,6 +50,7 @@ def build_recipe(settings: Settings, embedder_identity: str) -> dict:
         "lexical_index": settings.lexical_index,
         "backend": settings.backend,  # switching between FAISS files and Qdrant collections is a real rebuild
         "code": code_fingerprint(),
+        "ranking": load_ranking().to_dict(),  # the build serves the configuration it was made with
     }
 
 

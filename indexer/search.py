@@ -20,13 +20,14 @@ from indexer.query import (
     names_a_job,
     terms,
 )
+from indexer.ranking import RankingConfig, load_ranking
+from indexer.relevance import QueryEvidence, features, no_match, probability
 from indexer.settings import Settings
 from indexer.snapshot import IndexSnapshot, StoredPassage, open_snapshot
 from indexer.spelling import Speller
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_WORDS = 200
-NAME_FACTOR = 0.1
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Hit:
     dense_score: float | None = None
     lexical_score: float | None = None
     name_score: float | None = None
+    relevance: float | None = None  # the fitted probability that this result's page answers (not in lexical mode)
+    features: dict[str, float] | None = None  # what that probability was computed from
 
 
 @dataclass
@@ -97,26 +100,14 @@ def restrict(allowed: np.ndarray | None, also: np.ndarray | None) -> np.ndarray 
     return np.intersect1d(allowed, also)
 
 
-@dataclass
-class FusionWeights:
-    dense: float = 1.0
-    lexical: float = 0.2  # BM25 divided by the best BM25 of the query; tuned on both benchmarks (tune splits)
-    lead: float = 0.2  # bonus for a career's lead passage when the query names only that career
-    daily_work: float = 0.2  # bonus for the responsibilities sections when the question asks about daily work
-    sentence: float = 0.5  # share of the dense score that comes from a passage's best-matching sentence
-    # For a query that reads like a job title ("ICT help desk agent"): the similarity to each document's name vector
-    # counts, and word matches count less, since a title shares words with many others ("operator", "manager").
-    # Chosen on the two ESCO tuning samples (a grid of 0.05-0.15 and 0.15-0.3).
-    name: float = 0.2
-    lexical_title: float = 0.1
-    candidates: int = 100
-
-
 class Searcher:
-    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, weights: FusionWeights | None = None) -> None:
+    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, config: RankingConfig | None = None) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
-        self.weights = weights or FusionWeights()
+        # the configuration the build recorded; builds made before it was recorded use the indexer's file
+        recorded = snapshot.manifest.recipe.get("ranking")
+        self.config = config or (RankingConfig.from_dict(recorded) if recorded else load_ranking())
+        self.weights = self.config.fusion
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         docs = snapshot.documents.values()
@@ -135,9 +126,9 @@ class Searcher:
         title and aliases weigh little within that career, where every sentence is about it."""
         n = len(self.snapshot.passages)
         names = self._name_words.get(doc_id, set())
+        own = self.weights.name_word_factor
         return {
-            w: math.log((n + 1) / (self.speller.passage_freq.get(w, 0) + 1)) * (NAME_FACTOR if w in names else 1.0)
-            + 0.1
+            w: math.log((n + 1) / (self.speller.passage_freq.get(w, 0) + 1)) * (own if w in names else 1.0) + 0.1
             for w in words
         }
 
@@ -209,9 +200,8 @@ class Searcher:
         named = self.named_careers(words) if mode == "hybrid" else set()
         title_like = names_a_job(query) and self.ends_like_a_name(words)
         lexical_weight = w.lexical_title if title_like else w.lexical
-        name_sims = None
-        if mode == "hybrid" and qvec is not None and snap.name_vectors is not None and title_like:
-            name_sims = snap.name_vectors @ qvec
+        all_names = snap.name_vectors @ qvec if qvec is not None and snap.name_vectors is not None else None
+        name_sims = all_names if mode == "hybrid" and title_like else None
         daily_work = mode == "hybrid" and asks_about_daily_work(query)
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
         if allowed is not None:
@@ -265,7 +255,34 @@ class Searcher:
             out.append(h)
             if len(out) >= k:
                 break
+        if qvec is not None:
+            self._judge(out, hits, words, all_names)
         return out
+
+    def _judge(self, out: list[Hit], candidates: list[Hit], words: list[str], names: np.ndarray | None) -> None:
+        """Sets each returned hit's features and fitted relevance, from the query's words and its candidates."""
+        snap = self.snapshot
+        dense = [h.dense_score for h in candidates if h.dense_score is not None]
+        weights = self.term_weights(words)
+        q = QueryEvidence(
+            words=words,
+            idf=[weights[w] for w in words],
+            known=[self.speller.passage_freq.get(w, 0) > 0 for w in words],
+            dense_mean=float(np.mean(dense)) if dense else 0.0,
+            best_name=float(names.max()) if names is not None and len(names) else 0.0,
+        )
+        for h in out:
+            p = h.passage
+            d = snap.documents[p.doc_id]
+            text = " ".join([p.title, *d.aliases, p.section, p.text])
+            name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
+            h.features = features(q, h.dense_score or 0.0, text, name)
+            h.relevance = probability(self.config.relevance, h.features)
+
+    def no_match(self, hits: list[Hit]) -> bool:
+        """Whether no returned hit answers well enough: none at all, or the best relevance under the threshold."""
+        best = max((h.relevance for h in hits if h.relevance is not None), default=None)
+        return no_match(self.config.relevance, best, bool(hits))
 
 
 def _contains(sorted_rows: np.ndarray, row: int) -> bool:

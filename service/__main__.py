@@ -101,6 +101,8 @@ def ask(args: argparse.Namespace, settings) -> int:
         return 0
     if not response.results:
         print("no results")
+    elif response.no_match:
+        print("No page answers this well. The closest matches:\n")
     for r in response.results:
         print(f"{r.rank}. {r.title} › {r.section}  (score {r.score:.3f}, {r.source})")
         print(textwrap.indent(textwrap.fill(r.text.replace("\n", " "), 100), "   "))

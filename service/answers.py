@@ -38,12 +38,14 @@ def answer(
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
+            relevance=None if h.relevance is None else round(h.relevance, 4),
             explain=Explain(
                 dense_rank=h.dense_rank,
                 lexical_rank=h.lexical_rank,
                 dense_score=h.dense_score,
                 lexical_score=h.lexical_score,
                 name_score=h.name_score,
+                features=None if h.features is None else {k: round(v, 4) for k, v in h.features.items()},
             )
             if explain
             else None,
@@ -56,7 +58,9 @@ def answer(
         took_ms=round(took, 2),
         mode=mode,
         corrected=corrected if corrected != query else None,
+        no_match=searcher.no_match(hits) if mode != "lexical" else not hits,
         results=results,
+        ranking=searcher.config.to_dict() if explain else None,
     )
 
 

@@ -12,6 +12,7 @@ class Explain(BaseModel):
     dense_score: float | None = None
     lexical_score: float | None = None
     name_score: float | None = None  # similarity to the career's names; only for queries that read like a job title
+    features: dict[str, float] | None = None  # what `relevance` was computed from (indexer/relevance.py)
 
 
 class Result(BaseModel):
@@ -24,6 +25,8 @@ class Result(BaseModel):
     doc_id: str
     passage_id: str
     source: str
+    # the fitted probability that this result's page answers the question (0-1); absent in lexical mode
+    relevance: float | None = None
     explain: Explain | None = None
 
 
@@ -32,7 +35,10 @@ class SearchResponse(BaseModel):
     took_ms: float
     mode: str
     corrected: str | None = None  # the query as searched, when misspelled words were corrected
+    # true when no result answers well: the results are then only the closest matches
+    no_match: bool = False
     results: list[Result]
+    ranking: dict | None = None  # with explain=true: the ranking configuration the live build serves
 
 
 class DocumentSummary(BaseModel):

@@ -4,6 +4,7 @@ FTS5's field weighting, as sparse vectors: a lexical store on an engine without 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import zlib
 from collections import Counter
@@ -13,13 +14,16 @@ import snowballstemmer
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 _TOKEN = re.compile(r"[^\W_]+")
-_stemmer = snowballstemmer.stemmer("porter")  # the original Porter algorithm, as FTS5's porter tokenizer
+_local = threading.local()  # a stemmer keeps its word in itself: one per thread, or concurrent queries garble it
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, diacritics removed, split at anything not a letter or digit, Porter-stemmed."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")  # the original Porter, as FTS5's tokenizer
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return _stemmer.stemWords(_TOKEN.findall(plain))
+    return stemmer.stemWords(_TOKEN.findall(plain))
 
 
 def token_id(token: str) -> int:

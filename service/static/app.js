@@ -27,7 +27,7 @@
     form: $("search-form"), q: $("q"), spinner: $("spinner"), notice: $("notice"), status: $("status"),
     empty: $("empty-view"), examples: $("examples"), browseToggle: $("browse-toggle"), browseList: $("browse-list"),
     resultsView: $("results-view"), facetDetails: $("facet-details"), facetBody: $("facet-body"), chips: $("chips"),
-    results: $("results"), noResults: $("no-results"), tips: $("tips"), noResultsCareers: $("no-results-careers"),
+    results: $("results"), noMatch: $("no-match"), noResults: $("no-results"), tips: $("tips"), noResultsCareers: $("no-results-careers"),
     docView: $("doc-view"), back: $("back"), docTitle: $("doc-title"), docMeta: $("doc-meta"), toc: $("doc-toc"),
     docBody: $("doc-body"), main: $("main"),
   };
@@ -271,6 +271,7 @@
     el.chips.replaceChildren();
     el.facetBody.replaceChildren();
     el.noResults.hidden = true;
+    el.noMatch.hidden = true;
   }
 
   function searchParams(s, facets) {
@@ -365,10 +366,16 @@
     el.results.replaceChildren(...list.map((r, i) => resultItem(r, i, s)));
     el.results.hidden = list.length === 0;
     el.noResults.hidden = list.length !== 0;
+    // nothing answers well: the results are shown as the closest matches, not as answers
+    const closest = Boolean(data.no_match) && list.length > 0;
+    el.noMatch.hidden = !closest;
+    el.results.classList.toggle("closest", closest);
+    el.results.setAttribute("aria-label", closest ? "Closest matches" : "Results");
     renderChips(s, data.results || []);
     if (!list.length) renderNoResults(s);
     const n = list.length;
     let msg = n === 0 ? "No results" : n === 1 ? "1 result" : n + " results";
+    if (closest) msg = "No good match; " + (n === 1 ? "1 closest match" : n + " closest matches");
     msg += " for “" + s.q + "”";
     if (data.corrected) msg += " (searched as “" + data.corrected + "”)"; // misspelled words were corrected
     if (s.from) msg += " in " + (list[0] ? list[0].title : s.from);

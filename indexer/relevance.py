@@ -1,0 +1,74 @@
+"""Evidence that a result answers its query, as numbers (features), and the fitted model that turns them into a
+probability; `scripts/fit_ranking.py` fits the model, `indexer/ranking.json` holds it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.lexical.tokens import tokens
+from indexer.ranking import Relevance
+
+# Every feature the fit may choose from. Each is about the query's own distribution or its words, not an absolute
+# score, so that it carries over to another corpus.
+FEATURES = (
+    "dense",  # the result's dense score (passage and best sentence cosine)
+    "dense_lift",  # that score above the mean of the query's candidates
+    "hit_coverage",  # share of the query's content words (IDF-weighted) in the result's title, path and text
+    "vocab_coverage",  # share of the query's content words (IDF-weighted) the corpus holds at all
+    "name",  # cosine of the query with the result's document name (title and aliases)
+    "best_name",  # the best such cosine over all documents
+)
+
+
+@dataclass
+class QueryEvidence:
+    """What is known about a query before its results are looked at one by one."""
+
+    words: list[str]  # content words, as searched
+    idf: list[float]  # their weights
+    known: list[bool]  # whether the corpus holds each
+    dense_mean: float  # mean dense score of the candidates
+    best_name: float  # best name cosine over documents (0 without name vectors)
+
+
+def coverage(weights: list[float], present: list[bool]) -> float:
+    """The weighted share of words present; 0 for a query without content words."""
+    total = sum(weights)
+    return sum(w for w, p in zip(weights, present, strict=True) if p) / total if total else 0.0
+
+
+def hit_words_present(words: list[str], hit_text: str) -> list[bool]:
+    """For each query word, whether all its (stemmed) tokens occur in the hit's text."""
+    have = set(tokens(hit_text))
+    return [bool(t) and set(t) <= have for t in map(tokens, words)]
+
+
+def features(q: QueryEvidence, dense: float, hit_text: str, name: float) -> dict[str, float]:
+    return {
+        "dense": dense,
+        "dense_lift": dense - q.dense_mean,
+        "hit_coverage": coverage(q.idf, hit_words_present(q.words, hit_text)),
+        "vocab_coverage": coverage(q.idf, q.known),
+        "name": name,
+        "best_name": q.best_name,
+    }
+
+
+def probability(model: Relevance, values: dict[str, float]) -> float | None:
+    """The model's probability that the result answers; None for an unfitted model."""
+    if not model.features:
+        return None
+    x = (np.array([values[f] for f in model.features]) - np.array(model.scale_mean)) / np.array(model.scale_std)
+    z = float(np.dot(model.weights, x) + model.bias)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def no_match(model: Relevance, best: float | None, any_results: bool) -> bool:
+    """No result at all, or the best result's probability below the fitted threshold (an unfitted model never
+    flags a query that has results)."""
+    if not any_results:
+        return True
+    return best is not None and bool(model.features) and best < model.threshold

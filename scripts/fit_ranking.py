@@ -1,0 +1,186 @@
+"""Fits the relevance model of indexer/ranking.json (the "no good match" decision) on judged questions, with k-fold
+cross-validation, and writes it; the fusion weights in the file are kept.
+
+Data: the tune split of tests/eval/questions.jsonl (in scope: a result is relevant when it is from the judged
+document), tests/eval/no_match_train.jsonl (questions the corpus cannot answer: every result irrelevant), seeded
+gibberish, and, with --esco, questions about ESCO occupations that no document covers (seed 99; read at fit time,
+never stored). The threshold is the highest that flags at most --max-flagged of the in-scope questions out of fold.
+
+Usage: python scripts/fit_ranking.py --index DIR [--esco ../shared/esco/occupations_en.csv] [--write]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import string
+import sys
+import time
+from dataclasses import dataclass, replace
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from indexer.evaluation import load_questions, read_esco  # noqa: E402
+from indexer.ranking import RANKING_FILE, Relevance, load_ranking, save_ranking  # noqa: E402
+from indexer.relevance import FEATURES  # noqa: E402
+from indexer.search import Searcher  # noqa: E402
+from indexer.settings import get_settings  # noqa: E402
+from indexer.snapshot import open_snapshot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NEGATIVES = ROOT / "tests" / "eval" / "no_match_train.jsonl"
+K = 10  # results judged per question
+FOLDS = 5
+ESCO_SEED = 99  # the ESCO tuning seed; the evaluation samples with 13
+TEMPLATES = ("what does a {} do", "{} salary", "how do I become a {}", "{}", "skills needed for a {}")
+
+
+@dataclass
+class Asked:
+    """One question put to the searcher: its group (tune, no_match_train kind, gibberish, esco) and judged doc."""
+
+    id: str
+    query: str
+    doc: str | None  # None: the corpus cannot answer it
+    group: str
+
+
+def gibberish(n: int, seed: int = 5) -> list[Asked]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(rng.randint(1, 4))]
+        out.append(Asked(f"gib-{i}", " ".join(words), None, "gibberish"))
+    return out
+
+
+def esco_others(searcher: Searcher, csv_path: Path, n: int) -> list[Asked]:
+    """Questions about ESCO occupations whose label is far from every document's name (cosine < 0.45)."""
+    names = searcher.snapshot.name_vectors
+    occupations = random.Random(ESCO_SEED).sample(read_esco(csv_path), 4 * n)
+    labels = [o.label for o in occupations]
+    sims = searcher.embedder.encode(labels) @ names.T
+    far = [label for label, s in zip(labels, sims.max(axis=1), strict=True) if s < 0.45][:n]
+    rng = random.Random(ESCO_SEED)
+    return [Asked(f"esco-{i}", rng.choice(TEMPLATES).format(label), None, "esco") for i, label in enumerate(far)]
+
+
+def collect(searcher: Searcher, asked: list[Asked]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per result: features (in FEATURES order), label (from the judged document) and the question's number."""
+    rows, labels, groups = [], [], []
+    for i, a in enumerate(asked):
+        for h in searcher.search(a.query, k=K):
+            rows.append([h.features[f] for f in FEATURES])
+            labels.append(int(a.doc is not None and h.passage.doc_id == a.doc))
+            groups.append(i)
+    return np.array(rows), np.array(labels), np.array(groups)
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / std, y)
+    return model, mean, std
+
+
+def best_per_question(p: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    best = np.zeros(n)  # a question without results has probability 0: flagged
+    np.maximum.at(best, groups, p)
+    return best
+
+
+def threshold_for(best_in_scope: np.ndarray, max_flagged: float) -> float:
+    """The highest threshold that flags at most max_flagged of the in-scope questions."""
+    allowed = int(np.floor(max_flagged * len(best_in_scope)))
+    return float(np.sort(best_in_scope)[allowed]) if allowed < len(best_in_scope) else 1.0
+
+
+def out_of_fold(x, y, groups, in_scope: np.ndarray, cols: list[int], max_flagged: float) -> tuple[float, np.ndarray]:
+    """Out-of-fold best probability per question and the threshold chosen on it."""
+    p = np.zeros(len(y))
+    for train, test in GroupKFold(FOLDS).split(x, y, groups):
+        model, mean, std = fit(x[train][:, cols], y[train])
+        p[test] = model.predict_proba((x[test][:, cols] - mean) / std)[:, 1]
+    best = best_per_question(p, groups, len(in_scope))
+    return threshold_for(best[in_scope], max_flagged), best
+
+
+def rates(best: np.ndarray, threshold: float, asked: list[Asked]) -> dict[str, float]:
+    out: dict[str, list[bool]] = {}
+    for b, a in zip(best, asked, strict=True):
+        out.setdefault(a.group, []).append(bool(b < threshold))
+    return {g: round(float(np.mean(v)), 3) for g, v in sorted(out.items())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, required=True, help="index of the default corpus")
+    parser.add_argument("--esco", type=Path, help="ESCO occupations_en.csv: also ask about occupations not covered")
+    parser.add_argument("--esco-questions", type=int, default=150)
+    parser.add_argument("--max-flagged", type=float, default=0.02, help="in-scope share flagged out of fold")
+    parser.add_argument("--max-features", type=int, default=4, help="largest feature subset tried")
+    parser.add_argument("--write", action="store_true", help=f"write the fitted model into {RANKING_FILE.name}")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    config = load_ranking()
+    snapshot = open_snapshot(args.index)
+    from indexer.embedder import get_embedder
+
+    searcher = Searcher(snapshot, get_embedder(settings), config)
+    asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(split="tune")]
+    negatives = [json.loads(line) for line in NEGATIVES.read_text().splitlines() if line.strip()]
+    asked += [Asked(n["id"], n["query"], None, n["kind"]) for n in negatives]
+    asked += gibberish(30)
+    if args.esco:
+        asked += esco_others(searcher, args.esco, args.esco_questions)
+    started = time.monotonic()
+    x, y, groups = collect(searcher, asked)
+    in_scope = np.array([a.doc is not None for a in asked])
+    print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(y)} results, {time.monotonic() - started:.0f} s")
+
+    tried = []
+    for size in range(1, args.max_features + 1):
+        for subset in combinations(range(len(FEATURES)), size):
+            threshold, best = out_of_fold(x, y, groups, in_scope, list(subset), args.max_flagged)
+            caught = float(np.mean(best[~in_scope] < threshold))
+            tried.append((caught, -size, subset, threshold, best))
+    tried.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    for caught, _, subset, _, _ in tried[:8]:
+        print(f"  {caught:.3f} of unanswerable flagged  {[FEATURES[i] for i in subset]}")
+    caught, _, subset, threshold, best = tried[0]
+    chosen = [FEATURES[i] for i in subset]
+    flagged = rates(best, threshold, asked)
+    print(f"chosen {chosen}: out of fold, flagged per group {flagged}")
+
+    model, mean, std = fit(x[:, list(subset)], y)
+    full_best = best_per_question(model.predict_proba((x[:, list(subset)] - mean) / std)[:, 1], groups, len(asked))
+    final_threshold = threshold_for(full_best[in_scope], args.max_flagged)
+    relevance = Relevance(
+        features=tuple(chosen),
+        weights=tuple(round(float(w), 6) for w in model.coef_[0]),
+        bias=round(float(model.intercept_[0]), 6),
+        scale_mean=tuple(round(float(m), 6) for m in mean),
+        scale_std=tuple(round(float(s), 6) for s in std),
+        threshold=round(final_threshold, 6),
+        fitted=(
+            f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py on {in_scope.sum()} tune questions and "
+            f"{(~in_scope).sum()} unanswerable ones ({', '.join(sorted({a.group for a in asked} - {'tune'}))}); "
+            f"{FOLDS}-fold out of fold: {caught:.3f} of unanswerable flagged at {args.max_flagged:.0%} of in-scope"
+        ),
+    )
+    print(json.dumps(relevance.__dict__, indent=1, default=list))
+    if args.write:
+        save_ranking(replace(config, relevance=relevance))
+        print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
+    snapshot.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
