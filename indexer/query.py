@@ -11,6 +11,12 @@ STOPWORDS = frozenset(
     such than that the their them then there these they this those to too us was we were what when where which
     while who whom why will with would you your much many make makes made need needs job jobs role roles
     typical typically usually""".split()
+    # contractions of the words above ("jobs that don't need a degree"), in both apostrophes
+    + [
+        w.replace("'", q)
+        for w in "don't doesn't didn't isn't aren't can't won't i'm i've what's it's".split()
+        for q in "'’"
+    ]
 )
 _WORD = re.compile(r"[\w$][\w$'’+#.-]*[\w+#]|[\w$]", re.UNICODE)
 

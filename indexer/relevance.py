@@ -20,6 +20,8 @@ FEATURES = (
     "vocab_coverage",  # share of the query's content words (IDF-weighted) the corpus holds at all
     "name",  # cosine of the query with the result's document name (title and aliases)
     "best_name",  # the best such cosine over all documents
+    "rare_match",  # how rare the rarest query word the result holds is (its IDF over the highest IDF possible)
+    "both_sides",  # how high both sides rank the result: 1/sqrt(dense rank x lexical rank), 0 if a side misses it
 )
 
 
@@ -32,6 +34,7 @@ class QueryEvidence:
     known: list[bool]  # whether the corpus holds each
     dense_mean: float  # mean dense score of the candidates
     best_name: float  # best name cosine over documents (0 without name vectors)
+    max_idf: float  # the IDF of a word no text holds
 
 
 def coverage(weights: list[float], present: list[bool]) -> float:
@@ -40,20 +43,37 @@ def coverage(weights: list[float], present: list[bool]) -> float:
     return sum(w for w, p in zip(weights, present, strict=True) if p) / total if total else 0.0
 
 
+def word_evidence(words: list[str], token_df: dict[str, int], texts: int) -> tuple[list[float], list[bool]]:
+    """Each query word's IDF (of its rarest token) and whether the corpus holds all its tokens."""
+    idf, known = [], []
+    for w in words:
+        toks = tokens(w)
+        df = min((token_df.get(t, 0) for t in toks), default=0)
+        idf.append(math.log((texts + 1) / (df + 1)))
+        known.append(bool(toks) and all(t in token_df for t in toks))
+    return idf, known
+
+
 def hit_words_present(words: list[str], hit_text: str) -> list[bool]:
     """For each query word, whether all its (stemmed) tokens occur in the hit's text."""
     have = set(tokens(hit_text))
     return [bool(t) and set(t) <= have for t in map(tokens, words)]
 
 
-def features(q: QueryEvidence, dense: float, hit_text: str, name: float) -> dict[str, float]:
+def features(
+    q: QueryEvidence, dense: float, hit_text: str, name: float, ranks: tuple[int | None, int | None]
+) -> dict[str, float]:
+    present = hit_words_present(q.words, hit_text)
+    dense_rank, lexical_rank = ranks
     return {
         "dense": dense,
         "dense_lift": dense - q.dense_mean,
-        "hit_coverage": coverage(q.idf, hit_words_present(q.words, hit_text)),
+        "hit_coverage": coverage(q.idf, present),
         "vocab_coverage": coverage(q.idf, q.known),
         "name": name,
         "best_name": q.best_name,
+        "rare_match": max((w for w, p in zip(q.idf, present, strict=True) if p), default=0.0) / q.max_idf,
+        "both_sides": 1 / math.sqrt(dense_rank * lexical_rank) if dense_rank and lexical_rank else 0.0,
     }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
+from indexer.lexical.tokens import token_frequencies
 from indexer.query import (
     DAILY_WORK_SECTION,
     asks_about_daily_work,
@@ -21,7 +22,7 @@ from indexer.query import (
     terms,
 )
 from indexer.ranking import RankingConfig, load_ranking
-from indexer.relevance import QueryEvidence, features, no_match, probability
+from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
 from indexer.settings import Settings
 from indexer.snapshot import IndexSnapshot, StoredPassage, open_snapshot
 from indexer.spelling import Speller
@@ -120,6 +121,10 @@ class Searcher:
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
         self._name_ends = {t[-1] for d in docs for t in map(terms, [d.title, *d.aliases]) if t}
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
+        # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
+        self.token_df = token_frequencies(
+            " ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in snapshot.passages
+        )
 
     def term_weights(self, words: list[str], doc_id: str = "") -> dict[str, float]:
         """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
@@ -263,20 +268,22 @@ class Searcher:
         """Sets each returned hit's features and fitted relevance, from the query's words and its candidates."""
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
-        weights = self.term_weights(words)
+        texts = len(snap.passages)
+        idf, known = word_evidence(words, self.token_df, texts)
         q = QueryEvidence(
             words=words,
-            idf=[weights[w] for w in words],
-            known=[self.speller.passage_freq.get(w, 0) > 0 for w in words],
+            idf=idf,
+            known=known,
             dense_mean=float(np.mean(dense)) if dense else 0.0,
             best_name=float(names.max()) if names is not None and len(names) else 0.0,
+            max_idf=math.log(texts + 1) or 1.0,
         )
         for h in out:
             p = h.passage
             d = snap.documents[p.doc_id]
             text = " ".join([p.title, *d.aliases, p.section, p.text])
             name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
-            h.features = features(q, h.dense_score or 0.0, text, name)
+            h.features = features(q, h.dense_score or 0.0, text, name, (h.dense_rank, h.lexical_rank))
             h.relevance = probability(self.config.relevance, h.features)
 
     def no_match(self, hits: list[Hit]) -> bool:

@@ -8,7 +8,7 @@ import threading
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import snowballstemmer
 
@@ -24,6 +24,18 @@ def tokens(text: str) -> list[str]:
         stemmer = _local.stemmer = snowballstemmer.stemmer("porter")  # the original Porter, as FTS5's tokenizer
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
     return stemmer.stemWords(_TOKEN.findall(plain))
+
+
+def token_frequencies(texts: Iterable[str]) -> Counter[str]:
+    """In how many of the texts each token occurs; each distinct word is stemmed once, so that this stays cheap."""
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(set(_TOKEN.findall(text.lower())))
+    out: Counter[str] = Counter()
+    for word, n in words.items():
+        for t in set(tokens(word)):
+            out[t] += n
+    return out
 
 
 def token_id(token: str) -> int:
