@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.evaluation_stats import Scores, intervals, intervals_json
 from indexer.search import MODES, Searcher
 from indexer.snapshot import IndexSnapshot
 from indexer.text import slugify
@@ -144,16 +145,32 @@ def unique_docs(hits) -> list[str]:
     return docs
 
 
-def score(measures: dict[str, str], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]):
-    """Mean of each measure over all questions in qrels. A question missing from the run, or with nothing relevant
-    in the index (ir-measures would drop it from the mean), scores 0."""
+def per_question(
+    measures: dict[str, str], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Each measure's value for every question in qrels: name -> question id -> value. A question missing from the
+    run, or with nothing relevant in the index (ir-measures would leave it out), scores 0."""
     import ir_measures
 
     parsed = {name: ir_measures.parse_measure(m) for name, m in measures.items()}
     qrels = {qid: rel or {"<nothing relevant in the index>": 1} for qid, rel in qrels.items()}
     run = {qid: run.get(qid, {}) for qid in qrels}
-    agg = ir_measures.calc_aggregate(list(set(parsed.values())), qrels, run) if qrels else {}
-    return {name: float(agg.get(m, 0.0)) for name, m in parsed.items()}
+    got: dict[object, dict[str, float]] = defaultdict(dict)
+    if qrels:
+        for m in ir_measures.iter_calc(list(set(parsed.values())), qrels, run):
+            got[m.measure][m.query_id] = float(m.value)
+    return {name: {qid: got[m].get(qid, 0.0) for qid in qrels} for name, m in parsed.items()}
+
+
+def mean_scores(values: dict[str, dict[str, float]]) -> dict[str, float]:
+    """name -> mean over questions, from per_question's values (0 for no questions)."""
+    return {name: float(np.mean(list(v.values()))) if v else 0.0 for name, v in values.items()}
+
+
+def score(measures: dict[str, str], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]):
+    """Mean of each measure over all questions in qrels (see per_question: missing or unanswerable questions
+    score 0)."""
+    return mean_scores(per_question(measures, qrels, run))
 
 
 class QueryCache:
@@ -196,6 +213,8 @@ class ModeResult:
     document: dict[str, float]
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
+    # level ("passage", "document") -> metric -> question id -> value: what the means above average
+    per_question: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def misses(self, k: int = 5) -> list[Outcome]:
         """Questions whose relevant passage is not in the top k (document, for questions judged by document)."""
@@ -243,9 +262,11 @@ def run_mode(
                 first.text[:160] if first else "",
             )
         )
-    passage = score(passage_measures or PASSAGE_MEASURES, qrels, passage_run) if qrels is not None else {}
-    document = score(document_measures or DOCUMENT_MEASURES, document_qrels(questions), doc_run)
-    return ModeResult(mode, passage, document, outcomes, round(time.monotonic() - started, 2))
+    values = {"document": per_question(document_measures or DOCUMENT_MEASURES, document_qrels(questions), doc_run)}
+    if qrels is not None:
+        values = {"passage": per_question(passage_measures or PASSAGE_MEASURES, qrels, passage_run), **values}
+    passage, document = mean_scores(values.get("passage", {})), mean_scores(values["document"])
+    return ModeResult(mode, passage, document, outcomes, round(time.monotonic() - started, 2), values)
 
 
 def evaluate(
@@ -269,10 +290,18 @@ def unanswerable(snapshot: IndexSnapshot, questions: Sequence[Question]) -> list
     return [q for q in questions if not qrels.get(q.id)]
 
 
+def run_scores(results: Sequence[ModeResult]) -> Scores:
+    """mode -> level -> metric -> question id -> value: the per-question values a saved run holds."""
+    return {r.mode: r.per_question for r in results}
+
+
 def results_json(results: Sequence[ModeResult], misses: bool = False, miss_k: int = 5) -> dict:
+    """Means by level and mode, their 95% bootstrap intervals ("ci95": level -> mode -> metric -> [low, high]),
+    seconds per mode and, if asked, the misses."""
     out: dict = {
         "passage": {r.mode: r.passage for r in results if r.passage},
         "document": {r.mode: r.document for r in results},
+        "ci95": intervals_json(intervals(run_scores(results))),
         "mode_seconds": {r.mode: r.seconds for r in results},
     }
     if not out["passage"]:
@@ -282,16 +311,25 @@ def results_json(results: Sequence[ModeResult], misses: bool = False, miss_k: in
     return out
 
 
-def format_table(rows: dict[str, dict[str, float]], first: str = "mode") -> str:
-    """A plain aligned table: one row per key, one column per metric (3 decimals)."""
+def format_table(rows: dict[str, dict[str, float]], first: str = "mode", ci: dict[str, dict] | None = None) -> str:
+    """A plain aligned table: one row per key, one column per metric (3 decimals); with ci (key -> metric ->
+    [low, high]) each cell also shows its 95% interval: "0.881 [0.839, 0.919]"."""
     if not rows:
         return ""
+
+    def cell(name: str, col: str) -> str:
+        value = f"{rows[name][col]:.3f}"
+        if ci is None or col not in ci.get(name, {}):
+            return value
+        low, high = ci[name][col]
+        return f"{value} [{low:.3f}, {high:.3f}]"
+
     cols = list(next(iter(rows.values())))
     w0 = max(len(first), *(len(r) for r in rows))
-    widths = [max(len(c), 5) for c in cols]
+    widths = [max(len(c), 5, *(len(cell(n, c)) for n in rows)) for c in cols]
     lines = [f"{first:<{w0}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))]
-    for name, vals in rows.items():
-        lines.append(f"{name:<{w0}}  " + "  ".join(f"{vals[c]:>{w}.3f}" for c, w in zip(cols, widths, strict=True)))
+    for name in rows:
+        lines.append(f"{name:<{w0}}  " + "  ".join(f"{cell(name, c):>{w}}" for c, w in zip(cols, widths, strict=True)))
     return "\n".join(lines)
 
 

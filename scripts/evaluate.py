@@ -12,6 +12,11 @@ Metrics (computed with ir-measures):
 Document level (some questions are about the document as a whole): the hits' documents in order, each once;
   Acc@1 = the first hit is from the right document, Recall@k = the right document among the first k documents.
 
+Every figure is printed with its 95% confidence interval, "0.908 [0.861, 0.950]": a bootstrap over the questions
+(2,000 rounds, fixed seed). --save-run FILE keeps every question's values (JSON); --baseline FILE compares this run
+with a saved one on the questions both hold: current, baseline and the difference with its 95% paired-bootstrap
+interval, "+0.012 [−0.004, +0.027]", marked better or worse when the interval excludes 0, else noise.
+
 --esco PATH turns each ESCO occupation (occupations_en.csv) into a one-section Markdown document in a temp folder,
 indexes it once (cached in $TMPDIR/career-search-esco-<hash of the CSV>), and searches a fixed sample of alternative
 labels (random.Random(13)), judging by document (per_doc=1, k=10). ESCO data is never written into the project.
@@ -20,6 +25,7 @@ Examples:
   .venv/bin/python scripts/evaluate.py --index index                 # tune split, all modes
   .venv/bin/python scripts/evaluate.py --index index --split heldout --misses
   .venv/bin/python scripts/evaluate.py --esco ../shared/esco/occupations_en.csv --json
+  .venv/bin/python scripts/evaluate.py --index index --baseline tests/eval/baselines/tune.json
 """
 
 from __future__ import annotations
@@ -44,12 +50,25 @@ from indexer.evaluation import (  # noqa: E402
     esco_index,
     esco_queries,
     evaluate,
+    file_hash,
     format_table,
     load_questions,
     read_esco,
     results_json,
     run_mode,
+    run_scores,
     unanswerable,
+)
+from indexer.evaluation_stats import (  # noqa: E402
+    Run,
+    RunSet,
+    compare,
+    comparison,
+    comparisons_json,
+    format_comparisons,
+    load_run,
+    now,
+    save_run,
 )
 from indexer.search import MODES  # noqa: E402
 
@@ -75,6 +94,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
     )
+    parser.add_argument("--save-run", type=Path, metavar="FILE", help="write every question's values to FILE (JSON)")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="compare with a run saved by --save-run (paired bootstrap)"
+    )
     args = parser.parse_args(argv)
     if args.index is None and args.esco is None:
         parser.error("give --index (question set) and/or --esco (ESCO benchmark)")
@@ -87,7 +110,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def question_report(args: argparse.Namespace, settings, embedder) -> dict:
+def shown_path(path: Path) -> str:
+    """A path relative to the project when it is inside it (so saved runs read the same on every machine)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, RunSet]:
     from indexer.search import Searcher
     from indexer.snapshot import open_snapshot
 
@@ -107,10 +138,17 @@ def question_report(args: argparse.Namespace, settings, embedder) -> dict:
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
     snapshot.close()
-    return report
+    meta = {
+        "questions_file": shown_path(args.questions),
+        "split": args.split,
+        "limit": args.limit,
+        "build": report["build"],
+        "questions": len(questions),
+    }
+    return report, RunSet(meta, run_scores(results))
 
 
-def esco_report(args: argparse.Namespace, settings, embedder) -> dict:
+def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, RunSet]:
     from indexer.search import Searcher
     from indexer.snapshot import open_snapshot
 
@@ -134,7 +172,37 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> dict:
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
     snapshot.close()
-    return report
+    meta = {
+        "csv": args.esco.name,
+        "csv_sha256": file_hash(args.esco),  # the queries' ids name labels of this very file
+        "sample": len(queries),
+        "sample_seed": 13,
+        "occupations": len(occupations),
+    }
+    return report, RunSet(meta, run_scores(results))
+
+
+def baseline_report(name: str, current: RunSet, baseline: Run, path: Path) -> dict | None:
+    """The comparison of one question set with the baseline's, or None when the baseline does not hold it."""
+    if name not in baseline.sets:
+        return None
+    comparisons = compare(current.scores, baseline.sets[name].scores)
+    return {
+        "file": str(path),
+        "date": baseline.date,
+        **{k: v for k, v in baseline.sets[name].meta.items() if k in ("questions_file", "split", "build", "csv")},
+        "questions_in_common": max((c.difference.n for c in comparisons), default=0),
+        "comparisons": comparisons_json(comparisons),
+    }
+
+
+def print_baseline(b: dict | None) -> None:
+    if b is None:
+        return
+    what = ", ".join(f"{k} {b[k]}" for k in ("split", "build", "csv") if k in b)
+    print(f"\nAgainst the baseline {b['file']} ({b['date']}; {what}): {b['questions_in_common']} questions in common")
+    if b["comparisons"]:
+        print(format_comparisons([comparison(c) for c in b["comparisons"]]))
 
 
 def print_misses(misses: dict[str, list[dict]], what: str) -> None:
@@ -154,10 +222,12 @@ def print_questions(r: dict) -> None:
     )
     if r["unanswerable"]:
         print(f"warning: no passage answers {len(r['unanswerable'])} questions: {', '.join(r['unanswerable'])}")
-    print("\nPassage level (Recall@k = share of questions with a relevant passage in the top k)")
-    print(format_table(r["passage"]))
-    print("\nDocument level (is the right document among the top k hits' documents)")
-    print(format_table(r["document"]))
+    if "passage" in r:
+        print("\nPassage level (Recall@k = share of questions with a relevant passage in the top k) [95% CI]")
+        print(format_table(r["passage"], ci=r["ci95"]["passage"]))
+    print("\nDocument level (is the right document among the top k hits' documents) [95% CI]")
+    print(format_table(r["document"], ci=r["ci95"]["document"]))
+    print_baseline(r.get("baseline"))
     if "misses" in r:
         print_misses(r["misses"], "questions")
 
@@ -168,8 +238,9 @@ def print_esco(r: dict) -> None:
         f"ESCO occupations: {r['queries']} alternative-label queries over {r['occupations']} occupations "
         f"(sample seed {r['sample_seed']}), index {r['index']} ({built}), {r['seconds']:.1f} s"
     )
-    print("Document level (per_doc=1, k=10)")
-    print(format_table(r["document"]))
+    print("Document level (per_doc=1, k=10) [95% CI]")
+    print(format_table(r["document"], ci=r["ci95"]["document"]))
+    print_baseline(r.get("baseline"))
     if "misses" in r:
         print_misses(r["misses"], "queries")
 
@@ -177,6 +248,11 @@ def print_esco(r: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
+    try:
+        baseline = load_run(args.baseline) if args.baseline is not None else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from indexer.embedder import get_embedder
     from indexer.settings import get_settings
     from indexer.snapshot import IndexUnavailable
@@ -185,14 +261,23 @@ def main(argv: list[str] | None = None) -> int:
     embedder = QueryCache(get_embedder(settings))  # hybrid and dense embed each query once between them
     load_seconds = round(time.monotonic() - started, 2)
     out: dict = {"model": settings.model, "model_load_seconds": load_seconds}
+    run = Run(now())
     try:
         if args.index is not None:
-            out["questions"] = question_report(args, settings, embedder)
+            out["questions"], run.sets["questions"] = question_report(args, settings, embedder)
         if args.esco is not None:
-            out["esco"] = esco_report(args, settings, embedder)
+            out["esco"], run.sets["esco"] = esco_report(args, settings, embedder)
     except IndexUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if baseline is not None:
+        for name, current in run.sets.items():
+            if (b := baseline_report(name, current, baseline, args.baseline)) is not None:
+                out[name]["baseline"] = b
+        if not any(out[name].get("baseline", {}).get("questions_in_common") for name in run.sets):
+            print(f"warning: the baseline {args.baseline} holds none of these questions", file=sys.stderr)
+    if args.save_run is not None:
+        save_run(run, args.save_run)
     out["total_seconds"] = round(time.monotonic() - started, 2)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
@@ -204,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             print()
         print_esco(out["esco"])
     print(f"\nmodel {out['model']} loaded in {load_seconds:.1f} s; total {out['total_seconds']:.1f} s")
+    if args.save_run is not None:
+        print(f"run saved to {args.save_run}")
     return 0
 
 

@@ -24,6 +24,7 @@ from indexer.evaluation import (
     esco_queries,
     evaluate,
     load_questions,
+    per_question,
     read_esco,
     score,
     unanswerable,
@@ -94,6 +95,10 @@ def test_recall_counts_questions_not_relevant_passages():
     assert m["Recall@1"] == 0.0
     assert m["Recall@5"] == pytest.approx(1 / 4)  # ir-measures' R@5 would give 1/8 here
     assert m["MRR@10"] == pytest.approx(0.5 / 4)
+    # the same, question by question (what the confidence intervals resample)
+    values = per_question(PASSAGE_MEASURES, qrels, run)
+    assert values["Recall@5"] == {"q1": 1.0, "q2": 0.0, "q3": 0.0, "q4": 0.0}
+    assert values["MRR@10"] == {"q1": 0.5, "q2": 0.0, "q3": 0.0, "q4": 0.0}
 
 
 def test_answers_match_ignoring_case_and_whitespace():
@@ -229,6 +234,28 @@ def test_cli_prints_tables(corpus_index: Path, capsys):
     assert "--index" in capsys.readouterr().err
 
 
+def test_cli_prints_intervals_and_compares_with_a_saved_run(corpus_index: Path, tmp_path: Path, capsys):
+    evaluate_script = load_script()
+    saved = tmp_path / "run.json"
+    args = ["--index", str(corpus_index), "--limit", "12", "--modes", "hybrid"]
+    assert evaluate_script.main([*args, "--save-run", str(saved)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("hybrid") and line.count("[") == 5)
+    cells = re.findall(r"(\d\.\d{3}) \[(\d\.\d{3}), (\d\.\d{3})\]", row)
+    assert len(cells) == 5 and all(float(lo) <= float(v) <= float(hi) for v, lo, hi in cells), row
+    assert f"run saved to {saved}" in out
+
+    assert evaluate_script.main([*args, "--limit", "20", "--baseline", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert "12 questions in common" in out
+    compared = [line for line in out.splitlines() if re.match(r"hybrid +(passage|document) ", line)]
+    assert len(compared) == 9, out
+    assert all(line.endswith("+0.000 [+0.000, +0.000]  noise") for line in compared), "\n".join(compared)
+
+    assert evaluate_script.main([*args, "--baseline", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read run" in capsys.readouterr().err
+
+
 def test_cli_json_as_a_command(corpus_index: Path):
     script = ROOT / "scripts" / "evaluate.py"
     args = ["--index", str(corpus_index), "--limit", "8", "--split", "heldout", "--modes", "dense", "--json"]
@@ -238,6 +265,9 @@ def test_cli_json_as_a_command(corpus_index: Path):
     assert report["questions"] == 8 and report["split"] == "heldout" and report["unanswerable"] == []
     assert set(report["passage"]["dense"]) == {"Recall@1", "Recall@5", "Recall@10", "MRR@10", "nDCG@10"}
     assert set(report["document"]["dense"]) == {"Acc@1", "Recall@5", "Recall@10", "MRR@10"}
+    for level in ("passage", "document"):
+        for metric, (low, high) in report["ci95"][level]["dense"].items():
+            assert low <= report[level]["dense"][metric] <= high, (level, metric)
 
 
 def test_questions_without_answer_are_judged_by_document(corpus_index: Path, embedder):
