@@ -20,7 +20,9 @@ FEATURES = (
     "vocab_coverage",  # share of the query's content words (IDF-weighted) the corpus holds at all
     "name",  # cosine of the query with the result's document name (title and aliases)
     "best_name",  # the best such cosine over all documents
+    "name_coverage",  # share of the query's content words (IDF-weighted) in the result's career title and aliases
     "rare_match",  # how rare the rarest query word the result holds is (its IDF over the highest IDF possible)
+    "lead",  # 1 for a career's first passage (its overview), else 0
     "both_sides",  # how high both sides rank the result: 1/sqrt(dense rank x lexical rank), 0 if a side misses it
 )
 
@@ -61,8 +63,17 @@ def hit_words_present(words: list[str], hit_text: str) -> list[bool]:
 
 
 def features(
-    q: QueryEvidence, dense: float, hit_text: str, name: float, ranks: tuple[int | None, int | None]
+    q: QueryEvidence,
+    dense: float,
+    hit_text: str,
+    name_text: str,
+    name: float,
+    ranks: tuple[int | None, int | None],
+    lead: bool,
 ) -> dict[str, float]:
+    """The evidence for one result: `hit_text` is all its words (title, aliases, heading path, text), `name_text`
+    its career's title and aliases, `name` the query's cosine with that name, `ranks` its (dense, lexical) ranks,
+    `lead` whether it is its career's first passage."""
     present = hit_words_present(q.words, hit_text)
     dense_rank, lexical_rank = ranks
     return {
@@ -72,7 +83,9 @@ def features(
         "vocab_coverage": coverage(q.idf, q.known),
         "name": name,
         "best_name": q.best_name,
+        "name_coverage": coverage(q.idf, hit_words_present(q.words, name_text)),
         "rare_match": max((w for w, p in zip(q.idf, present, strict=True) if p), default=0.0) / q.max_idf,
+        "lead": float(lead),
         "both_sides": 1 / math.sqrt(dense_rank * lexical_rank) if dense_rank and lexical_rank else 0.0,
     }
 

@@ -281,9 +281,11 @@ class Searcher:
         for h in out:
             p = h.passage
             d = snap.documents[p.doc_id]
-            text = " ".join([p.title, *d.aliases, p.section, p.text])
+            name_text = " ".join([p.title, *d.aliases])
             name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
-            h.features = features(q, h.dense_score or 0.0, text, name, (h.dense_rank, h.lexical_rank))
+            ranks = (h.dense_rank, h.lexical_rank)
+            text = f"{name_text} {p.section} {p.text}"
+            h.features = features(q, h.dense_score or 0.0, text, name_text, name, ranks, p.ordinal == 0)
             h.relevance = probability(self.config.relevance, h.features)
 
     def no_match(self, hits: list[Hit]) -> bool:
