@@ -20,12 +20,12 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from indexer.evaluation_stats import Scores, intervals, intervals_json
+from indexer.evaluation_stats import Scores, bootstrap_ci, intervals, intervals_json
 from indexer.search import MODES, Searcher
 from indexer.snapshot import IndexSnapshot
 from indexer.text import slugify
@@ -215,6 +215,7 @@ class ModeResult:
     seconds: float = 0.0
     # level ("passage", "document") -> metric -> question id -> value: what the means above average
     per_question: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    no_match: dict[str, bool] = field(default_factory=dict)  # question id -> answered "no good match"
 
     def misses(self, k: int = 5) -> list[Outcome]:
         """Questions whose relevant passage is not in the top k (document, for questions judged by document)."""
@@ -241,8 +242,10 @@ def run_mode(
     passage_run: dict[str, dict[str, float]] = {}
     doc_run: dict[str, dict[str, float]] = {}
     outcomes = []
+    flagged: dict[str, bool] = {}
     for q in questions:
         hits = searcher.search(q.query, k=k, mode=mode, per_doc=per_doc)
+        flagged[q.id] = searcher.no_match(hits)
         docs = unique_docs(hits)
         passage_run[q.id] = ranked_scores([h.passage.passage_id for h in hits])
         doc_run[q.id] = ranked_scores(docs)
@@ -266,7 +269,34 @@ def run_mode(
     if qrels is not None:
         values = {"passage": per_question(passage_measures or PASSAGE_MEASURES, qrels, passage_run), **values}
     passage, document = mean_scores(values.get("passage", {})), mean_scores(values["document"])
-    return ModeResult(mode, passage, document, outcomes, round(time.monotonic() - started, 2), values)
+    return ModeResult(mode, passage, document, outcomes, round(time.monotonic() - started, 2), values, flagged)
+
+
+@dataclass
+class Unanswerable:
+    """A question the corpus cannot answer (tests/eval/out_of_scope.jsonl): what kind, and was it flagged."""
+
+    id: str
+    query: str
+    kind: str
+    flagged: bool = False
+
+
+def load_unanswerable(path: Path) -> list[Unanswerable]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                d = json.loads(line)
+                out.append(Unanswerable(d["id"], d["query"], d.get("kind", "")))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a question ({exc})") from exc
+    return out
+
+
+def flag_unanswerable(searcher: Searcher, questions: Sequence[Unanswerable], k: int = K) -> list[Unanswerable]:
+    """Each question searched as a user would (hybrid, per_doc=2), with whether the answer was "no good match"."""
+    return [replace(q, flagged=searcher.no_match(searcher.search(q.query, k=k))) for q in questions]
 
 
 def evaluate(
@@ -303,12 +333,39 @@ def results_json(results: Sequence[ModeResult], misses: bool = False, miss_k: in
         "document": {r.mode: r.document for r in results},
         "ci95": intervals_json(intervals(run_scores(results))),
         "mode_seconds": {r.mode: r.seconds for r in results},
+        "no_match": {r.mode: share_json(list(r.no_match.values())) for r in results if r.mode != "lexical"},
     }
     if not out["passage"]:
         del out["passage"]
     if misses:
         out["misses"] = {r.mode: [asdict(o) for o in r.misses(miss_k)] for r in results}
     return out
+
+
+def share_json(flags: Sequence[bool]) -> dict:
+    """How many of the flags are set, their share and its 95% bootstrap interval."""
+    ci = bootstrap_ci([float(f) for f in flags]) if flags else None
+    return {
+        "flagged": int(sum(flags)),
+        "of": len(flags),
+        "share": round(ci.value, 4) if ci else 0.0,
+        "ci95": [round(ci.low, 4), round(ci.high, 4)] if ci else [0.0, 0.0],
+    }
+
+
+def unanswerable_json(flagged: Sequence[Unanswerable]) -> dict:
+    """The share flagged "no good match", over all and by kind."""
+    kinds = sorted({q.kind for q in flagged})
+    return {
+        "all": share_json([q.flagged for q in flagged]),
+        "kinds": {kind: share_json([q.flagged for q in flagged if q.kind == kind]) for kind in kinds},
+        "missed": [{"id": q.id, "query": q.query, "kind": q.kind} for q in flagged if not q.flagged],
+    }
+
+
+def format_share(name: str, share: dict) -> str:
+    low, high = share["ci95"]
+    return f"{name:<16} {share['flagged']:>4}/{share['of']:<4} {share['share']:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def format_table(rows: dict[str, dict[str, float]], first: str = "mode", ci: dict[str, dict] | None = None) -> str:

@@ -51,13 +51,17 @@ from indexer.evaluation import (  # noqa: E402
     esco_queries,
     evaluate,
     file_hash,
+    flag_unanswerable,
+    format_share,
     format_table,
     load_questions,
+    load_unanswerable,
     read_esco,
     results_json,
     run_mode,
     run_scores,
     unanswerable,
+    unanswerable_json,
 )
 from indexer.evaluation_stats import (  # noqa: E402
     Run,
@@ -93,6 +97,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--esco-sample", type=int, default=1000, help="number of ESCO label queries (default 1000)")
     parser.add_argument(
         "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
+    )
+    parser.add_argument(
+        "--out-of-scope",
+        type=Path,
+        metavar="FILE",
+        help="questions the corpus cannot answer (JSON lines: id, query, kind): how many are answered no_match",
     )
     parser.add_argument("--save-run", type=Path, metavar="FILE", help="write every question's values to FILE (JSON)")
     parser.add_argument(
@@ -137,6 +147,11 @@ def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict,
         "seconds": round(time.monotonic() - started, 2),
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
+    if args.out_of_scope is not None:
+        report["out_of_scope"] = unanswerable_json(
+            flag_unanswerable(Searcher(snapshot, embedder), load_unanswerable(args.out_of_scope))
+        )
+        report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
     snapshot.close()
     meta = {
         "questions_file": shown_path(args.questions),
@@ -171,6 +186,11 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
         "seconds": round(time.monotonic() - started, 2),
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
+    if args.out_of_scope is not None:
+        report["out_of_scope"] = unanswerable_json(
+            flag_unanswerable(Searcher(snapshot, embedder), load_unanswerable(args.out_of_scope))
+        )
+        report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
     snapshot.close()
     meta = {
         "csv": args.esco.name,
@@ -227,9 +247,22 @@ def print_questions(r: dict) -> None:
         print(format_table(r["passage"], ci=r["ci95"]["passage"]))
     print("\nDocument level (is the right document among the top k hits' documents) [95% CI]")
     print(format_table(r["document"], ci=r["ci95"]["document"]))
+    if r.get("no_match"):
+        print('\nAnswered "no good match" although the corpus answers them (in scope; lower is better) [95% CI]')
+        for mode, share in r["no_match"].items():
+            print(format_share(mode, share))
+    if "out_of_scope" in r:
+        oos = r["out_of_scope"]
+        print(f'\nQuestions the corpus cannot answer ({oos["file"]}) answered "no good match" [95% CI]')
+        for kind, share in {"all": oos["all"], **oos["kinds"]}.items():
+            print(format_share(kind, share))
     print_baseline(r.get("baseline"))
     if "misses" in r:
         print_misses(r["misses"], "questions")
+        if "out_of_scope" in r and r["out_of_scope"]["missed"]:
+            print("\nquestions the corpus cannot answer that were not flagged:")
+            for m in r["out_of_scope"]["missed"]:
+                print(f"  {m['id']} ({m['kind']}): {m['query']}")
 
 
 def print_esco(r: dict) -> None:
