@@ -74,16 +74,33 @@ def esco_others(searcher: Searcher, csv_path: Path, n: int) -> list[Asked]:
     return [Asked(f"esco-{i}", rng.choice(TEMPLATES).format(label), None, "esco") for i, label in enumerate(far)]
 
 
-def collect(searcher: Searcher, asked: list[Asked], per_question: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per result: features (in FEATURES order), label (from the judged document) and the question's number; with
-    per_question, only the first result, labelled by whether the question is answerable."""
-    rows, labels, groups = [], [], []
+@dataclass
+class Collected:
+    """Every result's features (in FEATURES order), the question it answers (its number) and its rank."""
+
+    x: np.ndarray
+    groups: np.ndarray
+    ranks: np.ndarray
+    right_doc: np.ndarray  # the result is from the judged document
+
+    def training(self, per_question: bool, answerable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows to fit on: first results labelled by whether their question is answerable (per_question), or every
+        result labelled by whether it is from the judged document."""
+        if per_question:
+            first = self.ranks == 1
+            return first, answerable[self.groups[first]].astype(int)
+        return np.ones(len(self.x), bool), self.right_doc.astype(int)
+
+
+def collect(searcher: Searcher, asked: list[Asked]) -> Collected:
+    rows, groups, ranks, right = [], [], [], []
     for i, a in enumerate(asked):
-        for h in searcher.search(a.query, k=1 if per_question else K):
+        for h in searcher.search(a.query, k=K):
             rows.append([h.features[f] for f in FEATURES])
-            labels.append(int(a.doc is not None and (per_question or h.passage.doc_id == a.doc)))
             groups.append(i)
-    return np.array(rows), np.array(labels), np.array(groups)
+            ranks.append(h.rank)
+            right.append(a.doc is not None and h.passage.doc_id == a.doc)
+    return Collected(np.array(rows), np.array(groups), np.array(ranks), np.array(right))
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
@@ -104,13 +121,19 @@ def threshold_for(best_in_scope: np.ndarray, max_flagged: float) -> float:
     return float(np.sort(best_in_scope)[allowed]) if allowed < len(best_in_scope) else 1.0
 
 
-def out_of_fold(x, y, groups, in_scope: np.ndarray, cols: list[int], max_flagged: float) -> tuple[float, np.ndarray]:
-    """Out-of-fold best probability per question and the threshold chosen on it."""
-    p = np.zeros(len(y))
-    for train, test in GroupKFold(FOLDS).split(x, y, groups):
-        model, mean, std = fit(x[train][:, cols], y[train])
-        p[test] = model.predict_proba((x[test][:, cols] - mean) / std)[:, 1]
-    best = best_per_question(p, groups, len(in_scope))
+def out_of_fold(
+    data: Collected, in_scope: np.ndarray, cols: list[int], max_flagged: float, per_question: bool
+) -> tuple[float, np.ndarray]:
+    """Out-of-fold best probability per question (over its results, as the searcher decides) and the threshold
+    chosen on it; folds split questions, never one question's results."""
+    use, y = data.training(per_question, in_scope)
+    p = np.zeros(len(data.x))
+    for _, test_q in GroupKFold(FOLDS).split(in_scope, in_scope, np.arange(len(in_scope))):
+        held = np.isin(data.groups, test_q)
+        train = use & ~held
+        model, mean, std = fit(data.x[train][:, cols], y[train[use]])
+        p[held] = model.predict_proba((data.x[held][:, cols] - mean) / std)[:, 1]
+    best = best_per_question(p, data.groups, len(in_scope))
     return threshold_for(best[in_scope], max_flagged), best
 
 
@@ -145,14 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.esco:
         asked += esco_others(searcher, args.esco, args.esco_questions)
     started = time.monotonic()
-    x, y, groups = collect(searcher, asked, args.per_question)
+    data = collect(searcher, asked)
     in_scope = np.array([a.doc is not None for a in asked])
-    print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(y)} results, {time.monotonic() - started:.0f} s")
+    took = time.monotonic() - started
+    print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(data.x)} results, {took:.0f} s")
 
     tried = []
     for size in range(1, args.max_features + 1):
         for subset in combinations(range(len(FEATURES)), size):
-            threshold, best = out_of_fold(x, y, groups, in_scope, list(subset), args.max_flagged)
+            threshold, best = out_of_fold(data, in_scope, list(subset), args.max_flagged, args.per_question)
             caught = float(np.mean(best[~in_scope] < threshold))
             tried.append((caught, -size, subset, threshold, best))
     tried.sort(key=lambda t: (t[0], t[1]), reverse=True)
@@ -163,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     flagged = rates(best, threshold, asked)
     print(f"chosen {chosen}: out of fold, flagged per group {flagged}")
 
-    model, mean, std = fit(x[:, list(subset)], y)
-    full_best = best_per_question(model.predict_proba((x[:, list(subset)] - mean) / std)[:, 1], groups, len(asked))
+    use, y = data.training(args.per_question, in_scope)
+    model, mean, std = fit(data.x[use][:, list(subset)], y)
+    p = model.predict_proba((data.x[:, list(subset)] - mean) / std)[:, 1]
+    full_best = best_per_question(p, data.groups, len(asked))
     final_threshold = threshold_for(full_best[in_scope], args.max_flagged)
     relevance = Relevance(
         features=tuple(chosen),

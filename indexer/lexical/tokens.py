@@ -9,6 +9,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -17,13 +18,19 @@ _TOKEN = re.compile(r"[^\W_]+")
 _local = threading.local()  # a stemmer keeps its word in itself: one per thread, or concurrent queries garble it
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased, diacritics removed, split at anything not a letter or digit, Porter-stemmed."""
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    """Porter stem of one word; cached, since queries and snippets stem the same words again and again."""
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("porter")  # the original Porter, as FTS5's tokenizer
+    return stemmer.stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, diacritics removed, split at anything not a letter or digit, Porter-stemmed."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return stemmer.stemWords(_TOKEN.findall(plain))
+    return [_stem(w) for w in _TOKEN.findall(plain)]
 
 
 def token_frequencies(texts: Iterable[str]) -> Counter[str]:

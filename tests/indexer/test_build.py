@@ -147,6 +147,9 @@ def test_ask_cli_prints_the_top_passage_and_json(mini_index):
         "passage_id",
         "source",
     }
+    assert data["no_match"] is False and 0.5 < data["results"][0]["relevance"] <= 1
+    junk = run_cli("service", "ask", "--index", str(mini_index), "-k", "2", "qwxz plorbt vrenk")
+    assert junk.stdout.startswith("No page answers this well. The closest matches:\n\n1. "), junk.stderr
     relative = run_cli("service", "ask", "--index", os.path.relpath(mini_index, ROOT), "nurse certifications")
     assert relative.returncode == 0 and relative.stdout.startswith("1. Registered Nurse"), relative.stderr
     missing = run_cli("service", "ask", "--index", str(Path("/nonexistent")), "x")
