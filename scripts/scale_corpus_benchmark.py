@@ -93,7 +93,9 @@ def queries_for(corpus: Path, n: int, seed: int = 7) -> list[str]:
                 titles.append(line[7:].strip('"').lower())
     rng = random.Random(seed)
     out: set[str] = set()
-    while len(out) < n:
+    for _ in range(n * 100):  # a small corpus has fewer distinct questions than asked for
+        if len(out) == n:
+            break
         out.add(rng.choice(TEMPLATES).format(t=rng.choice(titles), c=rng.choice(CITIES)))
     return sorted(out, key=lambda q: rng.random())
 
