@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from indexer.corpus import CorpusError, corpus_fingerprint, read_corpus
+from indexer.corpus import CorpusError, CorpusReader, corpus_fingerprint
 from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
 from indexer.embedder import Embedder, embedder_identity, get_embedder
 from indexer.lexical import factory as lexical_factory
-from indexer.models import PATH_SEP, Passage, Skipped
+from indexer.models import PATH_SEP, Document, Passage, ReadResult, Section, Skipped
 from indexer.passages import passages_of
 from indexer.recipe import build_recipe, recipe_fingerprint
 from indexer.settings import Settings
@@ -127,10 +127,14 @@ def _build_locked(
             bar.total = total
             bar.update(done - bar.n)
 
-        result = read_corpus(corpus, settings.max_file_mb, progress=files_read)
-    passages: list[Passage] = []
-    for doc in result.documents:
-        passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
+        reader = CorpusReader(corpus, settings.max_file_mb)
+        documents: list[Document] = []
+        passages: list[Passage] = []
+        for doc in reader.documents(progress=files_read):  # one file at a time: its passages are what is kept
+            passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
+            doc.sections = [Section(s.path) for s in doc.sections]  # the labels stay (documents table), not the text
+            documents.append(doc)
+    result = ReadResult(documents, reader.skipped, reader.fingerprint)
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in result.skipped[:3])
         raise CorpusError(

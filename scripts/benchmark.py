@@ -3,6 +3,7 @@
 Usage: python scripts/benchmark.py --index DIR [--mode hybrid] [--k 10] [--repeat 1] [--limit N]
        python scripts/benchmark.py --build [--corpus corpus] [--runs 3] [--before DIR] [--esco CSV]
        python scripts/benchmark.py --scale [--sizes 10000,100000,1000000] [...]   (scripts/scale_benchmark.py)
+       python scripts/benchmark.py --scale-corpus 10000,100000 [...]   (real corpora: scripts/scale_corpus_benchmark.py)
 Each question is asked once with an empty query-vector cache (what a new query costs) and once more (a repeated
 query, e.g. the page's facet request); the model's time for one new query is shown apart. Figures are per query, in
 milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py).
@@ -94,6 +95,10 @@ def http_table(url: str, levels: list[int], total: int, page: bool, queries: lis
 
 
 def main() -> int:
+    if "--scale-corpus" in sys.argv:
+        from scale_corpus_benchmark import main as scale_corpus
+
+        return scale_corpus(sys.argv[1:])
     if "--scale" in sys.argv:
         from scale_benchmark import main as scale
 

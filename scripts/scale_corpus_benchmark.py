@@ -1,0 +1,241 @@
+"""Builds and serves real scale corpora (scripts/make_scale_corpus.py) and prints what each size costs.
+
+Usage: python scripts/scale_corpus_benchmark.py [--sizes 10000,100000] [--work DIR] [--cache FILE] [--queries 300]
+       (= python scripts/benchmark.py --scale-corpus 10000,100000 [...])
+For each size (passages): writes the corpus under --work (kept: an unchanged one is not written again), builds it in
+a new index with `python -m indexer build --force` (wall seconds, CPU seconds, peak RSS, texts embedded and cached),
+measures the build folder on disk, then in-process the API's answer path for new queries (an empty query-vector
+cache each time: p50/p95/p99), a 1,000-character junk query, and recall@10 of the passages' vector store against
+exact search where it is approximate (HNSW); then starts `python -m service serve` (one worker) and measures its RSS
+once loaded and after the queries, and p50/p95/p99 over HTTP from one client. The embedding cache (--cache) is kept
+across runs: the first run of a size is the cold build, later ones embed nothing new. A benchmark, not a test."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from indexer.search import open_searcher  # noqa: E402
+from indexer.settings import get_settings  # noqa: E402
+from service.answers import answer  # noqa: E402
+
+CITIES = ["Berlin", "Chicago", "London", "Austin", "Madrid", "Seattle"]
+TEMPLATES = [
+    "what does a {t} do",
+    "{t} salary in {c}",
+    "how do I become a {t}",
+    "skills needed for a {t}",
+    "career path of a {t}",
+    "{t} education requirements",
+    "is there demand for {t}s",
+    "challenges of working as a {t}",
+]
+
+
+def percentiles(ms: list[float]) -> tuple[float, float, float]:
+    q = statistics.quantiles(ms, n=100)
+    return q[49], q[94], q[98]
+
+
+def make_corpus(size: int, folder: Path, esco: Path | None) -> None:
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_scale_corpus.py"), str(size), str(folder), "--passages"]
+    subprocess.run(cmd + (["--esco", str(esco)] if esco else []), check=True, stdout=sys.stderr)
+
+
+def build(corpus: Path, index: Path, env: dict[str, str]) -> dict:
+    """A whole build process: wall and CPU seconds, peak RSS (MiB) and its summary line."""
+    log = index.parent / f"{index.name}.build.log"
+    started = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index), "--force"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"build failed: {log.read_text()[-800:]}")
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    return {
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mib": usage.ru_maxrss / 1024,
+        "summary": lines[0] if lines else "",
+    }
+
+
+def disk_mib(index: Path) -> float:
+    build = index / "builds" / (index / "CURRENT").read_text().strip()
+    return sum(p.stat().st_size for p in build.rglob("*") if p.is_file()) / 1048576
+
+
+def queries_for(corpus: Path, n: int, seed: int = 7) -> list[str]:
+    titles = []
+    for path in sorted(corpus.glob("unit-01/*.md")):
+        for line in path.read_text(encoding="utf-8").splitlines()[:3]:
+            if line.startswith("title: "):
+                titles.append(line[7:].strip('"').lower())
+    rng = random.Random(seed)
+    out: set[str] = set()
+    for _ in range(n * 100):  # a small corpus has fewer distinct questions than asked for
+        if len(out) == n:
+            break
+        out.add(rng.choice(TEMPLATES).format(t=rng.choice(titles), c=rng.choice(CITIES)))
+    return sorted(out, key=lambda q: rng.random())
+
+
+def junk_query(seed: int = 3) -> str:
+    rng = random.Random(seed)
+    words = []
+    while len(" ".join(words)) < 1000:
+        words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 11))))
+    return " ".join(words)[:1000]
+
+
+def in_process(index: Path, queries: list[str]) -> dict:
+    searcher = open_searcher(index, get_settings())
+    answer(searcher, "warm up the model", k=10)
+    times = []
+    for q in queries:
+        searcher.forget_queries()
+        started = time.perf_counter()
+        answer(searcher, q, k=10)
+        times.append((time.perf_counter() - started) * 1000)
+    junk = []
+    for i in range(5):
+        searcher.forget_queries()
+        started = time.perf_counter()
+        answer(searcher, junk_query(i), k=10)
+        junk.append((time.perf_counter() - started) * 1000)
+    store = searcher.snapshot.passage_store
+    recall = None
+    if store.kind != "flat":
+        vectors = searcher.embedder.encode(queries)
+        matrix = store.matrix()
+        hits = 0
+        for v in vectors:
+            exact = set(np.argsort(-(matrix @ v))[:10].tolist())
+            hits += len(exact & {row for row, _ in store.search(v, 10)})
+        recall = hits / (10 * len(vectors))
+    result = {"kind": store.kind, "p": percentiles(times), "junk_ms": statistics.median(junk), "recall": recall}
+    result["sentences"] = searcher.snapshot.sentence_store.count
+    searcher.snapshot.close()
+    return result
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process, MiB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def served(index: Path, queries: list[str]) -> dict:
+    import httpx
+
+    port = free_port()
+    log = open(index.parent / f"{index.name}.server.log", "w")  # noqa: SIM115 - closed with the server below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--index", str(index), "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "CAREER_SEARCH_WORKERS": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            deadline = time.monotonic() + 600
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited: {(index.parent / f'{index.name}.server.log').read_text()}")
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError("server not ready after 600 s")
+                time.sleep(0.5)
+            for i in range(8):
+                client.get("/api/search", params={"q": f"warm up {i}"})
+            loaded, _ = rss_mib(proc.pid)
+            times = []
+            for q in queries:
+                started = time.perf_counter()
+                client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+            junk = []
+            for i in range(5):
+                started = time.perf_counter()
+                client.get("/api/search", params={"q": junk_query(100 + i), "k": 10}).raise_for_status()
+                junk.append((time.perf_counter() - started) * 1000)
+            after, peak = rss_mib(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+    return {"rss_loaded": loaded, "rss_after": after, "rss_peak": peak, "p": percentiles(times), "junk_ms": max(junk)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", "--scale-corpus", default="10000,100000", help="passages, comma-separated")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/career-search-scale"), help="corpora and indexes")
+    parser.add_argument("--cache", type=Path, help="embedding cache file (default: WORK/embeddings.sqlite)")
+    parser.add_argument("--queries", type=int, default=300, help="new queries per measurement")
+    parser.add_argument("--esco", type=Path, help="ESCO occupations CSV (make_scale_corpus.py's default otherwise)")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = {"CAREER_SEARCH_EMBED_CACHE": str(args.cache or args.work / "embeddings.sqlite")}
+    os.environ.update(env)  # the in-process searcher and the server read the same settings
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        corpus, index = args.work / f"corpus-{size}", args.work / f"index-{size}"
+        make_corpus(size, corpus, args.esco)
+        print(f"building {corpus} …", file=sys.stderr, flush=True)
+        b = build(corpus, index, env)
+        print(f"  {b['summary']}", file=sys.stderr)
+        queries = queries_for(corpus, args.queries)
+        local = in_process(index, queries)
+        http = served(index, queries)
+        rows.append((size, b, disk_mib(index), local, http))
+        print(f"  done: build {b['seconds']:.0f} s, query p50 {local['p'][0]:.1f} ms", file=sys.stderr, flush=True)
+    print(f"{args.queries} new queries per row (k=10, hybrid, snippets); one HTTP client; times in ms")
+    head = ("passages", "index", "build s", "CPU s", "build MiB", "disk MiB", "svc RSS MiB", "p50", "p95", "p99")
+    head += ("HTTP p50", "p95", "p99", "junk", "HTTP junk", "recall@10")
+    print(" | ".join(head))
+    for size, b, disk, local, http in rows:
+        recall = "exact" if local["recall"] is None else f"{local['recall']:.3f}"
+        cells = [f"{size:,}", local["kind"], f"{b['seconds']:.0f}", f"{b['cpu']:.0f}", f"{b['peak_mib']:.0f}"]
+        cells += [f"{disk:.0f}", f"{http['rss_loaded']:.0f}→{http['rss_after']:.0f}"]
+        cells += [f"{x:.1f}" for x in (*local["p"], *http["p"], local["junk_ms"], http["junk_ms"])] + [recall]
+        print(" | ".join(cells))
+    for size, b, *_ in rows:
+        print(f"{size:,}: {b['summary']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
