@@ -224,6 +224,10 @@ def test_cli_prints_tables(corpus_index: Path, capsys):
     header = next(line for line in out.splitlines() if line.startswith("mode") and "nDCG@10" in line)
     assert header.split() == ["mode", "Recall@1", "Recall@5", "Recall@10", "MRR@10", "nDCG@10"]
     assert "Acc@1" in out and "not in the top 5" in out
+    # two builds side by side: a row per mode and build
+    assert evaluate_script.main(["--index", str(corpus_index), "--index", str(corpus_index), *args[2:6]]) == 0
+    rows = [line.split()[:3] for line in capsys.readouterr().out.splitlines() if line.startswith("lexical (")]
+    assert rows[:2] == [["lexical", "(faiss", "#1)"], ["lexical", "(faiss", "#2)"]]
     with pytest.raises(SystemExit):
         evaluate_script.main([])  # neither --index nor --esco
     assert "--index" in capsys.readouterr().err
