@@ -463,11 +463,21 @@ def esco_index(
     csv_path: Path, settings, occupations: Sequence[Occupation] | None = None, rebuild: bool = False
 ) -> tuple[Path, float]:
     """The index of the ESCO occupations, kept per CSV and brought up to date like any index: (index folder, seconds
-    spent building, 0 when it was up to date). rebuild=True builds anew even so."""
+    spent building, 0 when it was up to date). rebuild=True builds anew even so. Each backend has its own index
+    folder (switching one folder between backends would rebuild it each time), all sharing the FAISS one's embedding
+    cache; a Qdrant backend without a configured location keeps its collections (local mode) in the cache folder."""
     from indexer.build import build_index
+    from indexer.embed_cache import CACHE_FILE
 
     cache = esco_cache_dir(csv_path)
     index, corpus = cache / "index", cache / "corpus"
+    if settings.backend != "faiss":
+        update: dict = {"embed_cache": settings.embed_cache or index / CACHE_FILE}
+        if settings.backend == "qdrant" and not (settings.qdrant_url or settings.qdrant_path):
+            update["qdrant_path"] = str(cache / "qdrant")
+        settings = settings.model_copy(update=update)
+        index.mkdir(parents=True, exist_ok=True)
+        index = cache / f"index-{settings.backend}"
     started = time.monotonic()
     write_esco_corpus(occupations if occupations is not None else read_esco(csv_path), corpus)
     result = build_index(corpus, index, settings, progress=False, force=rebuild)

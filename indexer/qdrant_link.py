@@ -101,14 +101,14 @@ def collection_name(alias: str, build_id: str) -> str:
 
 
 def create_collection(cl: QdrantClient, name: str, dimension: int, server: bool) -> None:
-    """Dense vectors (dot product of unit vectors = cosine) for passages, sentences and names; a sparse vector with
-    Qdrant's IDF modifier for the lexical points; on a server, payload indexes for exact filters (local mode has
-    none: it scans)."""
+    """Dense vectors (dot product of unit vectors = cosine) for passages, sentences and names; a plain sparse vector
+    for the lexical points (no IDF modifier: the query carries FTS5's IDFs, lexical/tokens.py); on a server, payload
+    indexes for exact filters (local mode has none: it scans)."""
     dense = models.VectorParams(size=dimension, distance=models.Distance.DOT)
     cl.create_collection(
         name,
         vectors_config={v: dense for v in VECTORS},
-        sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        sparse_vectors_config={SPARSE: models.SparseVectorParams()},
     )
     for key in ("doc_id", "title", "section") if server else ():
         cl.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.lexical.tokens import tokens
 from indexer.ranking import Relevance
 
 # Every feature the fit may choose from. Each is about the query's own distribution or its words, not an absolute
@@ -31,7 +30,7 @@ FEATURES = (
 class QueryEvidence:
     """What is known about a query before its results are looked at one by one."""
 
-    words: list[str]  # content words, as searched
+    words: list[list[str]]  # each content word's tokens, as searched
     idf: list[float]  # their weights
     known: list[bool]  # whether the corpus holds each
     dense_mean: float  # mean dense score of the candidates
@@ -45,36 +44,35 @@ def coverage(weights: list[float], present: list[bool]) -> float:
     return sum(w for w, p in zip(weights, present, strict=True) if p) / total if total else 0.0
 
 
-def word_evidence(words: list[str], token_df: dict[str, int], texts: int) -> tuple[list[float], list[bool]]:
-    """Each query word's IDF (of its rarest token) and whether the corpus holds all its tokens."""
+def word_evidence(words: list[list[str]], token_df: dict[str, int], texts: int) -> tuple[list[float], list[bool]]:
+    """Each query word's IDF (of its rarest token) and whether the corpus holds all its tokens; `words` are the
+    words' tokens."""
     idf, known = [], []
-    for w in words:
-        toks = tokens(w)
+    for toks in words:
         df = min((token_df.get(t, 0) for t in toks), default=0)
         idf.append(math.log((texts + 1) / (df + 1)))
         known.append(bool(toks) and all(t in token_df for t in toks))
     return idf, known
 
 
-def hit_words_present(words: list[str], hit_text: str) -> list[bool]:
-    """For each query word, whether all its (stemmed) tokens occur in the hit's text."""
-    have = set(tokens(hit_text))
-    return [bool(t) and set(t) <= have for t in map(tokens, words)]
+def words_present(words: list[list[str]], have: set[str]) -> list[bool]:
+    """For each query word (its tokens), whether all its tokens are among a result's tokens."""
+    return [bool(toks) and set(toks) <= have for toks in words]
 
 
 def features(
     q: QueryEvidence,
     dense: float,
-    hit_text: str,
-    name_text: str,
+    hit_tokens: set[str],
+    name_tokens: set[str],
     name: float,
     ranks: tuple[int | None, int | None],
     lead: bool,
 ) -> dict[str, float]:
-    """The evidence for one result: `hit_text` is all its words (title, aliases, heading path, text), `name_text`
-    its career's title and aliases, `name` the query's cosine with that name, `ranks` its (dense, lexical) ranks,
-    `lead` whether it is its career's first passage."""
-    present = hit_words_present(q.words, hit_text)
+    """The evidence for one result: `hit_tokens` are all its tokens (title, aliases, heading path, text),
+    `name_tokens` its career's title's and aliases', `name` the query's cosine with that name, `ranks` its (dense,
+    lexical) ranks, `lead` whether it is its career's first passage."""
+    present = words_present(q.words, hit_tokens)
     dense_rank, lexical_rank = ranks
     return {
         "dense": dense,
@@ -83,7 +81,7 @@ def features(
         "vocab_coverage": coverage(q.idf, q.known),
         "name": name,
         "best_name": q.best_name,
-        "name_coverage": coverage(q.idf, hit_words_present(q.words, name_text)),
+        "name_coverage": coverage(q.idf, words_present(q.words, name_tokens)),
         "rare_match": max((w for w, p in zip(q.idf, present, strict=True) if p), default=0.0) / q.max_idf,
         "lead": float(lead),
         "both_sides": 1 / math.sqrt(dense_rank * lexical_rank) if dense_rank and lexical_rank else 0.0,

@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
-from indexer.lexical.tokens import token_frequencies
+from indexer.lexical.tokens import token_frequencies, tokenize
 from indexer.query import (
     DAILY_WORK_SECTION,
     asks_about_daily_work,
@@ -269,23 +269,29 @@ class Searcher:
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
         texts = len(snap.passages)
-        idf, known = word_evidence(words, self.token_df, texts)
+        names_of = [" ".join([h.passage.title, *snap.documents[h.passage.doc_id].aliases]) for h in out]
+        # one tokenizer call for the query's words and every result's text (it runs FTS5's own tokenizer)
+        hit_texts = [f"{n} {h.passage.section} {h.passage.text}" for n, h in zip(names_of, out, strict=True)]
+        toks = tokenize(words + names_of + hit_texts)
+        word_tokens, name_tokens, hit_tokens = (
+            toks[: len(words)],
+            toks[len(words) : len(words) + len(out)],
+            toks[len(words) + len(out) :],
+        )
+        idf, known = word_evidence(word_tokens, self.token_df, texts)
         q = QueryEvidence(
-            words=words,
+            words=word_tokens,
             idf=idf,
             known=known,
             dense_mean=float(np.mean(dense)) if dense else 0.0,
             best_name=float(names.max()) if names is not None and len(names) else 0.0,
             max_idf=math.log(texts + 1) or 1.0,
         )
-        for h in out:
+        for h, name_toks, hit_toks in zip(out, name_tokens, hit_tokens, strict=True):
             p = h.passage
-            d = snap.documents[p.doc_id]
-            name_text = " ".join([p.title, *d.aliases])
             name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
             ranks = (h.dense_rank, h.lexical_rank)
-            text = f"{name_text} {p.section} {p.text}"
-            h.features = features(q, h.dense_score or 0.0, text, name_text, name, ranks, p.ordinal == 0)
+            h.features = features(q, h.dense_score or 0.0, set(hit_toks), set(name_toks), name, ranks, p.ordinal == 0)
             h.relevance = probability(self.config.relevance, h.features)
 
     def no_match(self, hits: list[Hit]) -> bool:

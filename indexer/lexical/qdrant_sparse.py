@@ -1,9 +1,12 @@
-"""BM25 in a Qdrant collection: sparse vectors of our own tokens (tokens.py, FTS5's tokenizer) whose values are BM25's
-field-weighted term frequencies, ranked with Qdrant's IDF modifier; doc_id, title and section as payload."""
+"""BM25 in a Qdrant collection, scored as SQLite FTS5 scores it: sparse vectors of FTS5's own tokens (and adjacent
+pairs, for phrases) whose values are bm25()'s field-weighted saturated term frequencies, queried with FTS5's IDFs from
+the build's vocabulary (a table next to the passages); doc_id, title and section as payload."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,10 +16,11 @@ from qdrant_client import models
 from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import query_weights, row_weights, tokens
+from indexer.lexical.tokens import idf, query_phrases, row_terms, saturate, tokenize
 
 BATCH = 256
 POINTER = "lexical.qdrant"  # in the build folder: which collection holds the lexical points
+VOCABULARY = "lexical_terms"  # in the build's index.sqlite: term -> sparse dimension and how many rows hold it
 
 
 class QdrantSparseStore(q.CollectionClient, LexicalStore):
@@ -24,37 +28,75 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
 
     def __init__(self, params: dict) -> None:
         self._connect(params)
+        self.rows = int(params.get("rows", 0))
+        self._vocabulary: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
-        """Params: `collection` (the build's, already made) and the location (`url` or `local_path`)."""
+        """Params: `collection` (the build's, already made) and the location (`url` or `local_path`). The vocabulary
+        goes into the SQLite file at path."""
         store = cls(params)
         rows = list(rows)
-        fields = [[tokens(r.title), tokens(r.aliases), tokens(r.section), tokens(r.text)] for r in rows]
-        avg = sum(sum(map(len, f)) for f in fields) / max(len(fields), 1)
+        texts = tokenize([t for r in rows for t in (r.title, r.aliases, r.section, r.text)])
+        fields = [texts[i : i + 4] for i in range(0, len(texts), 4)]
+        lengths = [sum(map(len, f)) for f in fields]
+        avg = sum(lengths) / max(len(rows), 1)
+        ids: dict[str, int] = {}
+        hits: dict[str, int] = {}
         for start in range(0, len(rows), BATCH):
             points = []
-            for r, f in zip(rows[start : start + BATCH], fields[start : start + BATCH], strict=True):
-                weights = row_weights(f, WEIGHTS, avg)
-                vector = models.SparseVector(indices=list(weights), values=list(weights.values()))
+            for r, f, length in zip(
+                rows[start : start + BATCH], fields[start : start + BATCH], lengths[start : start + BATCH], strict=True
+            ):
+                weights = saturate(row_terms(f, WEIGHTS), length, avg)
+                for t in weights:
+                    ids.setdefault(t, len(ids))
+                    hits[t] = hits.get(t, 0) + 1
+                vector = models.SparseVector(indices=[ids[t] for t in weights], values=list(weights.values()))
                 payload = {"doc_id": r.doc_id, "title": r.title, "section": r.section}
                 points.append(
                     models.PointStruct(id=r.row * q.KINDS + q.LEXICAL, vector={q.SPARSE: vector}, payload=payload)
                 )
             store._call(lambda points=points: store.client.upsert(store.collection, points, wait=True))
-        config = {"kind": cls.kind, "collection": store.collection, **store._where.record()}
+        write_vocabulary(path, ids, hits)
+        store.rows = len(rows)
+        config = store.config()
         (path.parent / POINTER).write_text(json.dumps(config))
         return config
 
     @classmethod
     def open(cls, path: Path, **params: str) -> QdrantSparseStore:
         store = cls(params)
+        try:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            con.execute(f"SELECT id FROM {VOCABULARY} LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+        store._vocabulary = con
         if not store._call(lambda: store.client.collection_exists(store.collection)):
+            con.close()
             raise ValueError(f"Qdrant collection {store.collection} is missing")
         return store
 
+    def _term(self, term: str) -> tuple[int, int] | None:
+        """The term's sparse dimension and how many rows hold it; None for a term no row holds."""
+        assert self._vocabulary is not None
+        with self._lock:
+            found = self._vocabulary.execute(f"SELECT id, rows FROM {VOCABULARY} WHERE term = ?", (term,)).fetchone()
+        return (int(found[0]), int(found[1])) if found else None
+
+    def query_vector(self, words: list[str]) -> dict[int, float]:
+        """Each word's phrase weighs its IDF, counted once per word, as FTS5 sums its OR-ed phrases."""
+        out: dict[int, float] = {}
+        for phrase in query_phrases(words, lambda t: (self._term(t) or (0, 0))[1]):
+            found = self._term(phrase)
+            if found is not None:
+                out[found[0]] = out.get(found[0], 0.0) + idf(self.rows, found[1])
+        return out
+
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        weights = query_weights(words)
+        weights = self.query_vector(words)
         if not weights or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         flt = None
@@ -70,4 +112,18 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         return sorted(hits, key=lambda h: (-h[1], h[0]))
 
     def config(self) -> dict:
-        return {"kind": self.kind, "collection": self.collection, **self._where.record()}
+        return {"kind": self.kind, "collection": self.collection, "rows": self.rows, **self._where.record()}
+
+    def close(self) -> None:
+        if self._vocabulary is not None:
+            self._vocabulary.close()
+
+
+def write_vocabulary(path: Path, ids: dict[str, int], hits: dict[str, int]) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.execute(f"CREATE TABLE {VOCABULARY} (term TEXT PRIMARY KEY, id INTEGER NOT NULL, rows INTEGER NOT NULL)")
+        con.executemany(f"INSERT INTO {VOCABULARY} VALUES (?, ?, ?)", ((t, i, hits[t]) for t, i in ids.items()))
+        con.commit()
+    finally:
+        con.close()

@@ -1,76 +1,97 @@
-"""Words as SQLite FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them, and BM25 term weights with
-FTS5's field weighting, as sparse vectors: a lexical store on an engine without FTS5 ranks as FTS5 does."""
+"""Words as SQLite FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them (FTS5 itself tokenizes them, in
+memory), and FTS5's bm25() split into a row's term weights and a query's IDFs: a lexical store on an engine without
+FTS5 ranks as FTS5 does, by a dot product of the two."""
 
 from __future__ import annotations
 
+import math
 import re
-import threading
-import unicodedata
-import zlib
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
-
-import snowballstemmer
+from collections.abc import Callable, Iterable, Sequence
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-_TOKEN = re.compile(r"[^\W_]+")
-_local = threading.local()  # a stemmer keeps its word in itself: one per thread, or concurrent queries garble it
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # the FTS5 store's (sqlite_fts.py)
+BATCH = 2048  # texts per in-memory FTS5 table
+_WORD = re.compile(r"[^\W_]+")  # a stretch the tokenizer never splits further (letters and digits)
 
 
-@lru_cache(maxsize=100_000)
-def _stem(word: str) -> str:
-    """Porter stem of one word; cached, since queries and snippets stem the same words again and again."""
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")  # the original Porter, as FTS5's tokenizer
-    return stemmer.stemWord(word)
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's tokens in order, as FTS5 indexes them: its own tokenizer, so that stems and splits match exactly
+    (its Porter stemmer leaves words under 3 letters alone and has rules the original algorithm lacks)."""
+    out: list[list[str]] = [[] for _ in texts]
+    for start in range(0, len(texts), BATCH):
+        con = sqlite3.connect(":memory:")
+        try:
+            con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}')")
+            con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+            chunk = enumerate(texts[start : start + BATCH], 1)
+            con.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", chunk)
+            for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
+                out[start + doc - 1].append(term)
+        finally:
+            con.close()
+    return out
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased, diacritics removed, split at anything not a letter or digit, Porter-stemmed."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return [_stem(w) for w in _TOKEN.findall(plain)]
+    return tokenize([text])[0]
 
 
 def token_frequencies(texts: Iterable[str]) -> Counter[str]:
-    """In how many of the texts each token occurs; each distinct word is stemmed once, so that this stays cheap."""
+    """In how many of the texts each token occurs; each distinct word is tokenized once, so that this stays cheap."""
     words: Counter[str] = Counter()
     for text in texts:
-        words.update(set(_TOKEN.findall(text.lower())))
+        words.update(set(_WORD.findall(text.lower())))
+    distinct = list(words)
     out: Counter[str] = Counter()
-    for word, n in words.items():
-        for t in set(tokens(word)):
-            out[t] += n
+    for word, toks in zip(distinct, tokenize(distinct), strict=True):
+        for t in set(toks):
+            out[t] += words[word]
     return out
 
 
-def token_id(token: str) -> int:
-    """A sparse vector's dimension for a token: stable across processes (a collision merges two rare words)."""
-    return zlib.crc32(token.encode())
+def phrase_term(toks: Sequence[str]) -> str:
+    """The term a sparse vector keeps for a token or a two-token phrase (FTS5 matches `"node.js"` as the phrase
+    `node js`): tokens never hold a space."""
+    return " ".join(toks)
 
 
-def row_weights(fields: Sequence[list[str]], weights: Sequence[float], avg_length: float) -> dict[int, float]:
-    """BM25's saturated term frequency per token of one row, IDF left out (the engine multiplies it in), as FTS5's
-    bm25() computes it: a token's frequency is its field-weighted count, the length the row's total token count."""
+def row_terms(fields: Sequence[list[str]], weights: Sequence[float]) -> Counter[str]:
+    """A row's field-weighted term frequencies, as FTS5's bm25() sums them over columns: each token, and each pair of
+    adjacent tokens in one field (for two-token query phrases)."""
     freq: Counter[str] = Counter()
     for toks, w in zip(fields, weights, strict=True):
-        for t in toks:
+        for i, t in enumerate(toks):
             freq[t] += w
-    length = sum(len(toks) for toks in fields)
+            if i:
+                freq[phrase_term(toks[i - 1 : i + 1])] += w
+    return freq
+
+
+def saturate(freq: Counter[str], length: int, avg_length: float) -> dict[str, float]:
+    """BM25's saturated term frequency, IDF left out (the query carries it): the length is the row's token count over
+    all fields, as in FTS5."""
     norm = K1 * (1 - B + B * length / (avg_length or 1.0))
-    out: dict[int, float] = {}
-    for t, f in freq.items():
-        i = token_id(t)
-        out[i] = out.get(i, 0.0) + f * (K1 + 1) / (f + norm)
-    return out
+    return {t: f * (K1 + 1) / (f + norm) for t, f in freq.items()}
 
 
-def query_weights(words: list[str]) -> dict[int, float]:
-    """Each query word's tokens count once per word, as FTS5 sums its OR-ed phrases."""
-    out: dict[int, float] = {}
-    for w in words:
-        for t in tokens(w):
-            i = token_id(t)
-            out[i] = out.get(i, 0.0) + 1.0
+def idf(rows: int, hits: int) -> float:
+    """FTS5's IDF of a phrase found in `hits` of `rows` rows, floored as FTS5 floors it (a phrase in over half the
+    rows counts next to nothing)."""
+    value = math.log((rows - hits + 0.5) / (hits + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def query_phrases(words: list[str], known: Callable[[str], int]) -> list[str]:
+    """Each query word as the term FTS5's phrase for it matches: one token, or two adjacent ones; a longer phrase by
+    its rarest adjacent pair (`known(term)` = how many rows hold it), an approximation: FTS5 needs all of them."""
+    out: list[str] = []
+    for toks in tokenize(words):
+        if len(toks) <= 2:
+            if toks:
+                out.append(phrase_term(toks))
+            continue
+        pairs = [phrase_term(toks[i : i + 2]) for i in range(len(toks) - 1)]
+        out.append(min(pairs, key=known))  # a pair no row holds: a phrase no row holds
     return out

@@ -46,6 +46,29 @@ def alias_target(folder: Path, alias: str = "career-search") -> str | None:
     return qdrant_link.alias_target(qdrant_link.client(qdrant_link.Location(path=str(folder))), alias)
 
 
+def test_qdrant_ranks_and_scores_as_the_sqlite_and_faiss_backend(tmp_path, mini_index, embedder):
+    """The same results, in the same order, with the same scores: lexical scores are FTS5's bm25 (common words next to
+    nothing, hyphenated words and possessives as phrases), so the fused scores are the same too."""
+    index = tmp_path / "idx"
+    build_index(MINI_CORPUS, index, qdrant_settings(tmp_path / "qdrant"), progress=False)
+    qdrant = Searcher(open_snapshot(index, backend="qdrant"), embedder)
+    faiss = Searcher(open_snapshot(mini_index), embedder)
+    queries = [
+        README_QUESTION,
+        "NCLEX-RN exam",
+        "twelve-hour shifts for a nurse's pay",
+        "multi-year roadmap roadmap",  # a word twice counts twice, as in FTS5
+        "data analyst SQL dashboards",
+        "engineer",  # in most rows: FTS5's IDF floor
+    ]
+    for query in queries:
+        for mode in ("lexical", "hybrid"):
+            want = faiss.search(query, k=10, mode=mode, per_doc=0)
+            got = qdrant.search(query, k=10, mode=mode, per_doc=0)
+            assert [h.passage.row for h in got] == [h.passage.row for h in want], (query, mode)
+            assert [h.score for h in got] == pytest.approx([h.score for h in want], rel=1e-5), (query, mode)
+
+
 def test_build_and_search_answer_the_readme_question_and_filters_rank_inside_qdrant(tmp_path, embedder):
     index, folder = tmp_path / "idx", tmp_path / "qdrant"
     result = build_index(MINI_CORPUS, index, qdrant_settings(folder), progress=False)

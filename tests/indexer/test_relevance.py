@@ -68,7 +68,7 @@ def test_an_unfitted_model_flags_only_an_empty_answer():
 
 
 def test_coverage_weighs_rare_words_more():
-    idf, known = word_evidence(["pilot", "zzqx"], {"pilot": 3}, texts=100)
+    idf, known = word_evidence([["pilot"], ["zzqx"]], {"pilot": 3}, texts=100)
     assert known == [True, False] and idf[1] > idf[0]
     assert coverage(idf, known) < 0.5 and coverage([], []) == 0.0
 

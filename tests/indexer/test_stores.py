@@ -14,6 +14,7 @@ from indexer import qdrant_link
 from indexer.build import build_index
 from indexer.lexical import factory as lexical_factory
 from indexer.lexical.base import LexicalRow
+from indexer.lexical.tokens import idf, query_phrases, tokenize
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings
 from indexer.snapshot import IndexUnavailable, open_snapshot
@@ -83,6 +84,23 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
         assert store.search(["nurse"], 10, allowed=np.array([2])) == []
     finally:
         store.close()
+
+
+def test_sparse_lexical_terms_are_fts5s_own():
+    """FTS5's Porter leaves words under 3 letters alone and stems "-logy" to "-log"; a hyphenated or possessive word
+    is a two-token phrase; a longer one stands for its rarest pair; a word in most rows weighs next to nothing."""
+    assert tokenize(["Technology is key", "a marketer's on-call week", "Résumé"]) == [
+        ["technolog", "is", "kei"],
+        ["a", "market", "s", "on", "call", "week"],
+        ["resum"],
+    ]
+    rows = {"ci cd": 5, "cd gitop": 1}
+    assert query_phrases(["ci/cd/gitops", "on-call", "nurse", "--"], lambda t: rows.get(t, 0)) == [
+        "cd gitop",
+        "on call",
+        "nurs",
+    ]
+    assert idf(10, 9) == 1e-6 and idf(10, 1) > 1
 
 
 def test_hnsw_finds_what_flat_finds_on_real_vectors(corpus_index):
