@@ -336,3 +336,17 @@ def test_several_workers_serve_follow_a_rebuild_and_add_up_their_metrics(
         if name == "career_search_requests_total" and dict(labels)["route"] == "/api/search"
     )
     assert counted >= 20
+
+
+def test_search_says_when_no_page_answers_well(mini_server):
+    junk = mini_server.get("/api/search", q="qwxz plorbt vrenk").json()
+    assert junk["no_match"] is True and junk["results"], "closest matches are still listed"
+    assert all(0 <= r["relevance"] <= 1 for r in junk["results"])
+    good = mini_server.get("/api/search", q="what does a principal engineer do", explain="true").json()
+    assert good["no_match"] is False and good["results"][0]["title"] == "Principal Engineer"
+    assert good["results"][0]["relevance"] > junk["results"][0]["relevance"]
+    # explain shows what each relevance was computed from and the configuration the build serves
+    assert set(good["ranking"]["relevance"]["features"]) <= set(good["results"][0]["explain"]["features"])
+    assert good["ranking"]["fusion"]["candidates"] >= 10
+    lexical = mini_server.get("/api/search", q="principal engineer", mode="lexical").json()
+    assert lexical["no_match"] is False and "relevance" not in lexical["results"][0]

@@ -582,12 +582,12 @@ def test_a_question_nothing_answers_shows_closest_matches_not_answers(page, mini
     q = "qwxz plorbt vrenk"
     page.goto(mini_server.url + "/")
     page.fill("#q", q)
-    expect(page.locator("#status")).to_contain_text(f"No good match; 3 closest matches for “{q}”")
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^No good match; \d+ closest matches for “{q}”$"))
     notice = page.locator("#no-match")
     expect(notice).to_be_visible()
     expect(notice.locator("h2")).to_have_text("No page answers this well")
     expect(page.locator("#results")).to_have_attribute("aria-label", "Closest matches")
-    expect(page.locator("#results li.result")).to_have_count(3)  # the closest matches are still there to open
+    expect(page.locator("#results li.result").first).to_be_visible()  # the closest matches are still there to open
     expect(page.locator("#no-results")).to_be_hidden()
     # a question the pages answer: no notice, the results are answers again
     page.fill("#q", "what does a principal engineer do")
