@@ -240,7 +240,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         response = answer(
             current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
         )
-        metrics.observe_search(mode, len(response.results))
+        metrics.observe_search(mode, len(response.results), response.no_match)
         log_search(response, k, Filters(doc, title, section), snippets, started, current, viewer)
         return response
 

@@ -50,10 +50,12 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route, str(status)).observe(seconds)
 
-    def observe_search(self, mode: str, results: int) -> None:
+    def observe_search(self, mode: str, results: int, no_match: bool = False) -> None:
         self.searches.labels(mode).inc()
         if results == 0:
             self.zero_results.inc()
+        if no_match:
+            self.no_match.inc()
 
     def exposition(self) -> tuple[bytes, str]:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

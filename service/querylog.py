@@ -162,9 +162,7 @@ def search_entry(
     if response.results:
         entry["top_doc_id"] = response.results[0].doc_id
         entry["top_score"] = response.results[0].score
-    no_match = getattr(response, "no_match", None)  # present once weak matches are told apart
-    if no_match is not None:
-        entry["no_match"] = no_match
+    entry["no_match"] = response.no_match
     entry.update(latency_ms=round(latency_ms, 2), build_id=build_id)
     if user is not None:
         entry["user"] = user
