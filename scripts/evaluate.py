@@ -21,11 +21,21 @@ interval, "+0.012 [−0.004, +0.027]", marked better or worse when the interval 
 indexes it once (cached in $TMPDIR/career-search-esco-<hash of the CSV>), and searches a fixed sample of alternative
 labels (random.Random(13)), judging by document (per_doc=1, k=10). ESCO data is never written into the project.
 
+Backends side by side: --index may be given once per build folder (e.g. one built with CAREER_SEARCH_BACKEND=faiss,
+one with qdrant), and --backends faiss,qdrant runs the ESCO benchmark on each (one index folder per backend under the
+ESCO cache, sharing its embedding cache; Qdrant in local mode there unless CAREER_SEARCH_QDRANT_URL/_PATH say where).
+The tables then hold one row per mode and backend, "hybrid (qdrant)", or "hybrid (faiss #1)", "hybrid (faiss #2)"
+when two builds share a backend (numbered in the order given); each row with its interval as above. --save-run and
+--baseline then take the first --index's run and the first backend's ESCO run; --json gives a list of reports where
+there are several (one report stays a single object).
+
 Examples:
   .venv/bin/python scripts/evaluate.py --index index                 # tune split, all modes
   .venv/bin/python scripts/evaluate.py --index index --split heldout --misses
   .venv/bin/python scripts/evaluate.py --esco ../shared/esco/occupations_en.csv --json
   .venv/bin/python scripts/evaluate.py --index index --baseline tests/eval/baselines/tune.json
+  .venv/bin/python scripts/evaluate.py --index index --index /tmp/qdrant-index --esco occupations_en.csv \
+      --backends faiss,qdrant
 """
 
 from __future__ import annotations
@@ -76,7 +86,10 @@ from indexer.evaluation_stats import (  # noqa: E402
 )
 from indexer.search import MODES  # noqa: E402
 
+BACKENDS = ("faiss", "qdrant")  # CAREER_SEARCH_BACKEND's values
+
 MISS_K = 5
+BASELINE_META = ("questions_file", "split", "build", "csv", "backend")  # what a comparison tells of its baseline
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -86,7 +99,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--index", type=Path, help="index folder of the default corpus (builds/ + CURRENT)")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        help="index folder of the default corpus (builds/ + CURRENT); again for another build to compare side by side",
+    )
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question file (JSON lines)")
     parser.add_argument("--split", choices=SPLITS, default="tune", help="which questions (default: tune)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated modes (default: {','.join(MODES)})")
@@ -99,14 +117,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
     )
     parser.add_argument(
+        "--backends",
+        help=f"comma-separated store backends ({', '.join(BACKENDS)}) to run ESCO on, side by side "
+        "(default: CAREER_SEARCH_BACKEND)",
+    )
+    parser.add_argument(
         "--out-of-scope",
         type=Path,
         metavar="FILE",
         help="questions the corpus cannot answer (JSON lines: id, query, kind): how many are answered no_match",
     )
-    parser.add_argument("--save-run", type=Path, metavar="FILE", help="write every question's values to FILE (JSON)")
     parser.add_argument(
-        "--baseline", type=Path, metavar="FILE", help="compare with a run saved by --save-run (paired bootstrap)"
+        "--save-run",
+        type=Path,
+        metavar="FILE",
+        help="write every question's values to FILE (JSON); with several --index or --backends, the first's",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="compare with a run saved by --save-run (paired bootstrap); with several --index or --backends, the first",
     )
     args = parser.parse_args(argv)
     if args.index is None and args.esco is None:
@@ -117,6 +148,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--modes takes a comma-separated list of {', '.join(MODES)}")
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
+    args.backends = [b.strip() for b in (args.backends or "").split(",") if b.strip()]
+    if any(b not in BACKENDS for b in args.backends):
+        parser.error(f"--backends takes a comma-separated list of {', '.join(BACKENDS)}")
     return args
 
 
@@ -128,18 +162,19 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, RunSet]:
+def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[dict, RunSet]:
     from indexer.search import Searcher
     from indexer.snapshot import open_snapshot
 
     questions = load_questions(args.questions, args.split, args.limit)
     if not questions:
         raise SystemExit(f"error: no {args.split} questions in {args.questions}")
-    snapshot = open_snapshot(args.index)
+    snapshot = open_snapshot(index)
     started = time.monotonic()
     results = evaluate(Searcher(snapshot, embedder), questions, args.modes)
     report = {
-        "index": str(args.index),
+        "index": str(index),
+        "backend": snapshot.passage_store.backend,
         "build": snapshot.build_id,
         "questions": len(questions),
         "split": args.split,
@@ -158,6 +193,7 @@ def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict,
         "split": args.split,
         "limit": args.limit,
         "build": report["build"],
+        "backend": report["backend"],
         "questions": len(questions),
     }
     return report, RunSet(meta, run_scores(results))
@@ -178,6 +214,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
     ]
     report = {
         "csv": str(args.esco),
+        "backend": settings.backend,
         "index": str(index),
         "occupations": len(occupations),
         "queries": len(queries),
@@ -198,6 +235,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
         "sample": len(queries),
         "sample_seed": 13,
         "occupations": len(occupations),
+        "backend": settings.backend,
     }
     return report, RunSet(meta, run_scores(results))
 
@@ -210,24 +248,88 @@ def baseline_report(name: str, current: RunSet, baseline: Run, path: Path) -> di
     return {
         "file": str(path),
         "date": baseline.date,
-        **{k: v for k, v in baseline.sets[name].meta.items() if k in ("questions_file", "split", "build", "csv")},
+        **{k: v for k, v in baseline.sets[name].meta.items() if k in BASELINE_META},
         "questions_in_common": max((c.difference.n for c in comparisons), default=0),
         "comparisons": comparisons_json(comparisons),
     }
 
 
-def print_baseline(b: dict | None) -> None:
+def print_baseline(b: dict | None, suffix: str = "") -> None:
+    """The comparison with the baseline; suffix " (qdrant)" names the report compared when there are several."""
     if b is None:
         return
-    what = ", ".join(f"{k} {b[k]}" for k in ("split", "build", "csv") if k in b)
-    print(f"\nAgainst the baseline {b['file']} ({b['date']}; {what}): {b['questions_in_common']} questions in common")
+    what = ", ".join(f"{k} {b[k]}" for k in ("split", "build", "csv", "backend") if k in b)
+    run = f", the {suffix.strip(' ()')} run" if suffix else ""
+    print(
+        f"\nAgainst the baseline {b['file']} ({b['date']}; {what}){run}: {b['questions_in_common']} questions in common"
+    )
     if b["comparisons"]:
         print(format_comparisons([comparison(c) for c in b["comparisons"]]))
 
 
-def print_misses(misses: dict[str, list[dict]], what: str) -> None:
+def labels(reports: list[dict]) -> list[str]:
+    """Each report's name in a side-by-side table: its backend, numbered in the order given when two share one."""
+    names = [r["backend"] for r in reports]
+    if len(set(names)) < len(names):
+        names = [f"{b} #{i}" for i, b in enumerate(names, 1)]
+    return names
+
+
+def side_by_side(reports: list[dict], level: str) -> tuple[dict[str, dict[str, float]], dict[str, dict]]:
+    """The rows of one level's table and their 95% intervals; with several reports a row per mode and report,
+    "hybrid (qdrant)", the reports' rows of a mode together."""
+    if len(reports) == 1:
+        return reports[0][level], reports[0]["ci95"][level]
+    rows: dict[str, dict[str, float]] = {}
+    ci: dict[str, dict] = {}
+    for mode in reports[0][level]:
+        for label, r in zip(labels(reports), reports, strict=True):
+            rows[f"{mode} ({label})"] = r[level][mode]
+            ci[f"{mode} ({label})"] = r["ci95"][level][mode]
+    return rows, ci
+
+
+def print_table(reports: list[dict], level: str) -> None:
+    rows, ci = side_by_side(reports, level)
+    print(format_table(rows, ci=ci))
+
+
+def named(reports: list[dict]) -> list[tuple[str, dict]]:
+    """(" (backend)" to add to a mode's name, report): empty when there is one report."""
+    if len(reports) == 1:
+        return [("", reports[0])]
+    return [(f" ({label})", r) for label, r in zip(labels(reports), reports, strict=True)]
+
+
+def print_no_match(reports: list[dict]) -> None:
+    """The no-match shares of the modes that can answer "no good match", a line per mode (and report)."""
+    lines: dict[str, dict] = {}
+    for mode in reports[0].get("no_match", {}):
+        for suffix, r in named(reports):
+            if mode in r.get("no_match", {}):
+                lines[f"{mode}{suffix}"] = r["no_match"][mode]
+    if not lines:
+        return
+    width = max(16, *(len(name) for name in lines))
+    print('\nAnswered "no good match" although the corpus answers them (in scope; lower is better) [95% CI]')
+    for name, share in lines.items():
+        print(format_share(name.ljust(width), share))
+
+
+def print_out_of_scope(reports: list[dict]) -> None:
+    for suffix, r in named(reports):
+        if "out_of_scope" not in r:
+            continue
+        oos = r["out_of_scope"]
+        where = f"; {r['index']}{suffix}" if suffix else ""
+        print(f'\nQuestions the corpus cannot answer ({oos["file"]}{where}) answered "no good match" [95% CI]')
+        for kind, share in {"all": oos["all"], **oos["kinds"]}.items():
+            print(format_share(kind, share))
+
+
+def print_misses(misses: dict[str, list[dict]], what: str, suffix: str = "") -> None:
     for mode, rows in misses.items():
-        print(f"\n{mode}: {len(rows)} {what} not in the top {MISS_K}")
+        print(f"\n{mode}{suffix}: {len(rows)} {what} not in the top {MISS_K}")
         for o in rows:
             rank = o["passage_rank"] if what == "questions" else o["doc_rank"]
             where = f"rank {rank}" if rank else "not in top 10"
@@ -235,47 +337,48 @@ def print_misses(misses: dict[str, list[dict]], what: str) -> None:
             print(f"  {o['id']}  {o['query']!r}  expected {o['doc']} ({where}); first: {first}")
 
 
-def print_questions(r: dict) -> None:
-    print(
-        f"Question set: {r['questions']} questions, split {r['split']}, index {r['index']} (build {r['build']}), "
-        f"{r['seconds']:.1f} s"
-    )
-    if r["unanswerable"]:
-        print(f"warning: no passage answers {len(r['unanswerable'])} questions: {', '.join(r['unanswerable'])}")
-    if "passage" in r:
+def print_questions(reports: list[dict]) -> None:
+    for r in reports:
+        print(
+            f"Question set: {r['questions']} questions, split {r['split']}, index {r['index']} (build {r['build']}, "
+            f"{r['backend']}), {r['seconds']:.1f} s"
+        )
+        if r["unanswerable"]:
+            print(f"warning: no passage answers {len(r['unanswerable'])} questions: {', '.join(r['unanswerable'])}")
+    if all("passage" in r for r in reports):
         print("\nPassage level (Recall@k = share of questions with a relevant passage in the top k) [95% CI]")
-        print(format_table(r["passage"], ci=r["ci95"]["passage"]))
+        print_table(reports, "passage")
     print("\nDocument level (is the right document among the top k hits' documents) [95% CI]")
-    print(format_table(r["document"], ci=r["ci95"]["document"]))
-    if r.get("no_match"):
-        print('\nAnswered "no good match" although the corpus answers them (in scope; lower is better) [95% CI]')
-        for mode, share in r["no_match"].items():
-            print(format_share(mode, share))
-    if "out_of_scope" in r:
-        oos = r["out_of_scope"]
-        print(f'\nQuestions the corpus cannot answer ({oos["file"]}) answered "no good match" [95% CI]')
-        for kind, share in {"all": oos["all"], **oos["kinds"]}.items():
-            print(format_share(kind, share))
-    print_baseline(r.get("baseline"))
-    if "misses" in r:
-        print_misses(r["misses"], "questions")
-        if "out_of_scope" in r and r["out_of_scope"]["missed"]:
-            print("\nquestions the corpus cannot answer that were not flagged:")
-            for m in r["out_of_scope"]["missed"]:
-                print(f"  {m['id']} ({m['kind']}): {m['query']}")
+    print_table(reports, "document")
+    print_no_match(reports)
+    print_out_of_scope(reports)
+    for suffix, r in named(reports):
+        print_baseline(r.get("baseline"), suffix)
+    for suffix, r in named(reports):
+        if "misses" in r:
+            print_misses(r["misses"], "questions", suffix)
+            if "out_of_scope" in r and r["out_of_scope"]["missed"]:
+                print(f"\nquestions the corpus cannot answer that were not flagged{suffix}:")
+                for m in r["out_of_scope"]["missed"]:
+                    print(f"  {m['id']} ({m['kind']}): {m['query']}")
 
 
-def print_esco(r: dict) -> None:
-    built = f"built in {r['build_seconds']:.0f} s" if r["build_seconds"] else "cached"
-    print(
-        f"ESCO occupations: {r['queries']} alternative-label queries over {r['occupations']} occupations "
-        f"(sample seed {r['sample_seed']}), index {r['index']} ({built}), {r['seconds']:.1f} s"
-    )
+def print_esco(reports: list[dict]) -> None:
+    for r in reports:
+        built = f"built in {r['build_seconds']:.0f} s" if r["build_seconds"] else "cached"
+        print(
+            f"ESCO occupations: {r['queries']} alternative-label queries over {r['occupations']} occupations "
+            f"(sample seed {r['sample_seed']}), index {r['index']} ({r['backend']}, {built}), {r['seconds']:.1f} s"
+        )
     print("Document level (per_doc=1, k=10) [95% CI]")
-    print(format_table(r["document"], ci=r["ci95"]["document"]))
-    print_baseline(r.get("baseline"))
-    if "misses" in r:
-        print_misses(r["misses"], "queries")
+    print_table(reports, "document")
+    print_no_match(reports)
+    print_out_of_scope(reports)
+    for suffix, r in named(reports):
+        print_baseline(r.get("baseline"), suffix)
+    for suffix, r in named(reports):
+        if "misses" in r:
+            print_misses(r["misses"], "queries", suffix)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,33 +397,42 @@ def main(argv: list[str] | None = None) -> int:
     embedder = QueryCache(get_embedder(settings))  # hybrid and dense embed each query once between them
     load_seconds = round(time.monotonic() - started, 2)
     out: dict = {"model": settings.model, "model_load_seconds": load_seconds}
-    run = Run(now())
+    run = Run(now())  # saved and compared: the first --index's run, the first backend's ESCO run
+    reports: dict[str, list[dict]] = {"questions": [], "esco": []}
     try:
-        if args.index is not None:
-            out["questions"], run.sets["questions"] = question_report(args, settings, embedder)
+        for index in args.index or []:
+            report, run_set = question_report(args, index, embedder)
+            reports["questions"].append(report)
+            run.sets.setdefault("questions", run_set)
         if args.esco is not None:
-            out["esco"], run.sets["esco"] = esco_report(args, settings, embedder)
+            for backend in args.backends or [settings.backend]:
+                report, run_set = esco_report(args, settings.model_copy(update={"backend": backend}), embedder)
+                reports["esco"].append(report)
+                run.sets.setdefault("esco", run_set)
     except IndexUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if baseline is not None:
         for name, current in run.sets.items():
             if (b := baseline_report(name, current, baseline, args.baseline)) is not None:
-                out[name]["baseline"] = b
-        if not any(out[name].get("baseline", {}).get("questions_in_common") for name in run.sets):
+                reports[name][0]["baseline"] = b
+        if not any(reports[name][0].get("baseline", {}).get("questions_in_common") for name in run.sets):
             print(f"warning: the baseline {args.baseline} holds none of these questions", file=sys.stderr)
     if args.save_run is not None:
         save_run(run, args.save_run)
+    for name, rs in reports.items():  # one report as it always was; several as a list, in the order given
+        if rs:
+            out[name] = rs[0] if len(rs) == 1 else rs
     out["total_seconds"] = round(time.monotonic() - started, 2)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
-    if "questions" in out:
-        print_questions(out["questions"])
-    if "esco" in out:
-        if "questions" in out:
+    if reports["questions"]:
+        print_questions(reports["questions"])
+    if reports["esco"]:
+        if reports["questions"]:
             print()
-        print_esco(out["esco"])
+        print_esco(reports["esco"])
     print(f"\nmodel {out['model']} loaded in {load_seconds:.1f} s; total {out['total_seconds']:.1f} s")
     if args.save_run is not None:
         print(f"run saved to {args.save_run}")

@@ -234,6 +234,29 @@ def test_cli_prints_tables(corpus_index: Path, capsys):
     assert "--index" in capsys.readouterr().err
 
 
+def test_cli_puts_two_builds_side_by_side(corpus_index: Path, tmp_path: Path, capsys):
+    evaluate_script = load_script()
+    saved = tmp_path / "run.json"
+    args = ["--index", str(corpus_index), "--index", str(corpus_index), "--limit", "6", "--modes", "lexical,dense"]
+    assert evaluate_script.main([*args, "--save-run", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Question set: 6 questions") == 2 and "faiss), " in out
+    # a row per mode and build, the builds of one backend numbered in the order given, each cell with its interval
+    rows = [line for line in out.splitlines() if re.match(r"(lexical|dense) \(faiss #\d\) ", line)]
+    names = [" ".join(line.split()[:3]) for line in rows]
+    assert names[:4] == ["lexical (faiss #1)", "lexical (faiss #2)", "dense (faiss #1)", "dense (faiss #2)"], out
+    assert all(line.count("[") == 5 for line in rows[:4]), "\n".join(rows)  # passage level: 5 metrics
+    assert rows[0].split()[3:] == rows[1].split()[3:]  # one build twice: the same figures
+    no_match = [line for line in out.splitlines() if line.startswith("dense (faiss #") and "/" in line]
+    assert len(no_match) == 2, out  # the no-match share of each build
+    assert json.loads(saved.read_text())["sets"]["questions"]["build"]  # the first build's run saved
+
+    # --json: several reports as a list, each naming its backend
+    assert evaluate_script.main([*args[:6], "--modes", "lexical", "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)["questions"]
+    assert [r["backend"] for r in reports] == ["faiss", "faiss"] and reports[0]["questions"] == 6
+
+
 def test_cli_prints_intervals_and_compares_with_a_saved_run(corpus_index: Path, tmp_path: Path, capsys):
     evaluate_script = load_script()
     saved = tmp_path / "run.json"
