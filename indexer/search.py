@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
-from indexer.lexical.tokens import token_frequencies, tokenize
+from indexer.lexical.tokens import TokenSets, token_frequencies
 from indexer.query import (
     DAILY_WORK_SECTION,
     asks_about_daily_work,
@@ -125,6 +125,7 @@ class Searcher:
         self.token_df = token_frequencies(
             " ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in snapshot.passages
         )
+        self._tokens = TokenSets()
 
     def term_weights(self, words: list[str], doc_id: str = "") -> dict[str, float]:
         """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
@@ -269,15 +270,9 @@ class Searcher:
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
         texts = len(snap.passages)
-        names_of = [" ".join([h.passage.title, *snap.documents[h.passage.doc_id].aliases]) for h in out]
-        # one tokenizer call for the query's words and every result's text (it runs FTS5's own tokenizer)
-        hit_texts = [f"{n} {h.passage.section} {h.passage.text}" for n, h in zip(names_of, out, strict=True)]
-        toks = tokenize(words + names_of + hit_texts)
-        word_tokens, name_tokens, hit_tokens = (
-            toks[: len(words)],
-            toks[len(words) : len(words) + len(out)],
-            toks[len(words) + len(out) :],
-        )
+        word_tokens = self._tokens.of_words(words)
+        name_tokens = [self._tokens.of_name(snap.documents[h.passage.doc_id]) for h in out]
+        hit_tokens = self._tokens.of_passages([h.passage for h in out], snap)
         idf, known = word_evidence(word_tokens, self.token_df, texts)
         q = QueryEvidence(
             words=word_tokens,
@@ -291,7 +286,7 @@ class Searcher:
             p = h.passage
             name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
             ranks = (h.dense_rank, h.lexical_rank)
-            h.features = features(q, h.dense_score or 0.0, set(hit_toks), set(name_toks), name, ranks, p.ordinal == 0)
+            h.features = features(q, h.dense_score or 0.0, hit_toks, name_toks, name, ranks, p.ordinal == 0)
             h.relevance = probability(self.config.relevance, h.features)
 
     def no_match(self, hits: list[Hit]) -> bool:

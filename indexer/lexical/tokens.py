@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -95,3 +96,41 @@ def query_phrases(words: list[str], known: Callable[[str], int]) -> list[str]:
         pairs = [phrase_term(toks[i : i + 2]) for i in range(len(toks) - 1)]
         out.append(min(pairs, key=known))  # a pair no row holds: a phrase no row holds
     return out
+
+
+class TokenSets:
+    """Tokens of query words, career names and passages, kept once computed (bounded): the tokenizer is FTS5's, and
+    calling it for the same ten passages on every query cost a few milliseconds."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._limit = limit
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._sets: dict[object, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def _missing(self, keys: list, texts: list[str], store: dict, as_set: bool) -> None:
+        todo = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in store]
+        if not todo:
+            return
+        found = tokenize([t for _, t in todo])
+        with self._lock:
+            if len(store) + len(todo) > self._limit:
+                store.clear()
+            for (k, _), toks in zip(todo, found, strict=True):
+                store[k] = frozenset(toks) if as_set else tuple(toks)
+
+    def of_words(self, words: list[str]) -> list[list[str]]:
+        self._missing(words, words, self._words, as_set=False)
+        return [list(self._words.get(w) or tokenize([w])[0]) for w in words]
+
+    def of_name(self, document) -> frozenset[str]:
+        key = ("name", document.doc_id)
+        self._missing([key], [" ".join([document.title, *document.aliases])], self._sets, as_set=True)
+        return self._sets.get(key) or frozenset(tokens(" ".join([document.title, *document.aliases])))
+
+    def of_passages(self, passages: list, snapshot) -> list[frozenset[str]]:
+        """Each passage's tokens with its career's title and aliases and its heading path."""
+        keys = [("passage", p.row) for p in passages]
+        texts = [" ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in passages]
+        self._missing(keys, texts, self._sets, as_set=True)
+        return [self._sets.get(k) or frozenset(tokens(t)) for k, t in zip(keys, texts, strict=True)]
