@@ -22,6 +22,7 @@ class Fusion:
     lexical_title: float = 0.1  # the lexical weight for such a query
     candidates: int = 100  # passages each side hands to the fusion
     name_word_factor: float = 0.1  # a career's own name words, within that career, in term weights (snippets)
+    fitted: str = ""  # what the weights were fitted on, when, and how they did out of fold
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ Examples:
   .venv/bin/python scripts/evaluate.py --index index --split heldout --misses
   .venv/bin/python scripts/evaluate.py --esco ../shared/esco/occupations_en.csv --json
   .venv/bin/python scripts/evaluate.py --index index --baseline tests/eval/baselines/tune.json
+  .venv/bin/python scripts/evaluate.py --index index --ranking /tmp/other-ranking.json   # without rebuilding
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
     )
+    parser.add_argument(
+        "--ranking", type=Path, metavar="FILE", help="rank with this ranking.json instead of the one the build recorded"
+    )
     parser.add_argument("--save-run", type=Path, metavar="FILE", help="write every question's values to FILE (JSON)")
     parser.add_argument(
         "--baseline", type=Path, metavar="FILE", help="compare with a run saved by --save-run (paired bootstrap)"
@@ -118,6 +122,13 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def ranking(args: argparse.Namespace):
+    """The configuration of --ranking, or None: the one each build recorded."""
+    from indexer.ranking import load_ranking
+
+    return load_ranking(args.ranking) if args.ranking is not None else None
+
+
 def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, RunSet]:
     from indexer.search import Searcher
     from indexer.snapshot import open_snapshot
@@ -127,7 +138,7 @@ def question_report(args: argparse.Namespace, settings, embedder) -> tuple[dict,
         raise SystemExit(f"error: no {args.split} questions in {args.questions}")
     snapshot = open_snapshot(args.index)
     started = time.monotonic()
-    results = evaluate(Searcher(snapshot, embedder), questions, args.modes)
+    results = evaluate(Searcher(snapshot, embedder, ranking(args)), questions, args.modes)
     report = {
         "index": str(args.index),
         "build": snapshot.build_id,
@@ -156,7 +167,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
     index, build_seconds = esco_index(args.esco, settings, occupations, rebuild=args.esco_rebuild)
     queries = esco_queries(occupations, args.esco_sample, seed=13)
     snapshot = open_snapshot(index)
-    searcher = Searcher(snapshot, embedder)
+    searcher = Searcher(snapshot, embedder, ranking(args))
     started = time.monotonic()
     results: list[ModeResult] = [
         run_mode(searcher, queries, m, k=K, per_doc=1, document_measures=ESCO_MEASURES) for m in args.modes
