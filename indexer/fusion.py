@@ -19,9 +19,7 @@ class Signals:
     sentence: np.ndarray  # cosine with the passage's best sentence (its passage cosine when it has none)
     lexical: np.ndarray  # BM25 over the query's best BM25, 0 where the lexical side missed the passage
     lead: np.ndarray  # 1 for the lead passage of a career the query names by itself, else 0
-    daily_work: np.ndarray  # 1 for a responsibilities/day/week section when the question asks about daily work
-    name: np.ndarray  # cosine with the document's name vector when the query reads like a job title, else 0
-    title_like: bool  # whether the query reads like a job title
+    name: np.ndarray  # cosine of the query with the passage's document name vector (title and aliases), else 0
 
 
 def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
@@ -31,11 +29,4 @@ def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
 
 def fuse(s: Signals, w: Fusion) -> np.ndarray:
     """Each candidate's hybrid score: the weighted sum of its signals."""
-    lexical = w.lexical_title if s.title_like else w.lexical
-    return (
-        w.dense * dense_scores(s, w)
-        + lexical * s.lexical
-        + w.lead * s.lead
-        + w.daily_work * s.daily_work
-        + w.name * s.name
-    )
+    return w.dense * dense_scores(s, w) + w.lexical * s.lexical + w.lead * s.lead + w.name * s.name

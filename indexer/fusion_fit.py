@@ -4,7 +4,7 @@ weights; coordinate ascent on MRR@10 with k-fold cross-validation (scripts/fit_r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from indexer.ranking import Fusion
 
 K = 10
 # The weights the fit learns (`dense` stays 1: it sets the scale) and the values each may take.
-LEARNED = ("sentence", "lexical", "lexical_title", "lead", "daily_work", "name")
+LEARNED = ("sentence", "lexical", "lead", "name")
 GRID = (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
 SWEEPS = 4
 
@@ -27,12 +27,6 @@ class Judged:
     relevant: np.ndarray  # bool per candidate
     docs: np.ndarray  # the document number of each candidate (for the per-document cap)
     per_doc: int  # results per document, as the set is evaluated (2 for questions, 1 for ESCO)
-
-
-def learned(names: Sequence[str]) -> tuple[str, ...]:
-    """The weights of LEARNED that the configuration has (a rule removed from it is not learned)."""
-    have = {f.name for f in fields(Fusion)}
-    return tuple(n for n in names if n in have)
 
 
 def reciprocal_rank(j: Judged, w: Fusion, k: int = K) -> float:

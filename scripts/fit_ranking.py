@@ -34,7 +34,7 @@ from sklearn.model_selection import GroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.evaluation import Question, esco_index, esco_queries, load_questions, passage_qrels, read_esco  # noqa: E402
-from indexer.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, learned, per_query  # noqa: E402
+from indexer.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, per_query  # noqa: E402
 from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
 from indexer.relevance import FEATURES  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
@@ -228,7 +228,7 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
     judged += judged_questions(Searcher(esco_snapshot, embedder, config), esco, "esco", 1)
     print(f"{len(judged)} queries' candidates collected in {time.monotonic() - started:.0f} s")
 
-    names = learned(LEARNED)
+    names = LEARNED
     groups = np.array([j.group for j in judged])
     before = per_query(judged, config.fusion)
     rr, per_fold = cross_validate(judged, config.fusion, names, FOLDS)
