@@ -19,7 +19,6 @@ class Signals:
     sentence: np.ndarray  # cosine with the passage's best sentence (its passage cosine when it has none)
     lexical: np.ndarray  # BM25 over the query's best BM25, 0 where the lexical side missed the passage
     lead: np.ndarray  # 1 for the lead passage of a career the query names by itself, else 0
-    name: np.ndarray  # cosine of the query with the passage's document name vector (title and aliases), else 0
 
 
 def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
@@ -29,4 +28,4 @@ def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
 
 def fuse(s: Signals, w: Fusion) -> np.ndarray:
     """Each candidate's hybrid score: the weighted sum of its signals."""
-    return w.dense * dense_scores(s, w) + w.lexical * s.lexical + w.lead * s.lead + w.name * s.name
+    return w.dense * dense_scores(s, w) + w.lexical * s.lexical + w.lead * s.lead

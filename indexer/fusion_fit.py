@@ -13,7 +13,7 @@ from indexer.ranking import Fusion
 
 K = 10
 # The weights the fit learns (`dense` stays 1: it sets the scale) and the values each may take.
-LEARNED = ("sentence", "lexical", "lead", "name")
+LEARNED = ("sentence", "lexical", "lead")
 GRID = (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
 SWEEPS = 4
 

@@ -9,7 +9,7 @@ STOPWORDS = frozenset(
     """a about after all also am an and any are as at be been being between but by can could did do does doing
     for from get gets getting had has have having how i if in into is it its me my of on or our should so some
     such than that the their them then there these they this those to too us was we were what when where which
-    while who whom why will with would you your""".split()
+    while who whom why will with would you your much many""".split()
     # contractions of the words above ("jobs that don't need a degree"), in both apostrophes
     + [
         w.replace("'", q)

@@ -196,7 +196,9 @@ class Searcher:
                     lx[0] if lx else None,
                     float(dense[i]) if mode != "lexical" else None,
                     lx[1] if lx else None,
-                    float(s.name[i]) if mode == "hybrid" and c.names is not None else None,
+                    float(c.names[snap.doc_number[snap.passages[row].doc_id]])
+                    if mode == "hybrid" and c.names is not None
+                    else None,
                 )
             )
         hits.sort(key=lambda h: (-h.score, h.passage.row))
@@ -252,7 +254,6 @@ class Searcher:
             sentence=sentence,
             lexical=np.array([lexical[row][1] / top_lex if row in lexical else 0.0 for row in rows]),
             lead=np.array([float(p.ordinal == 0 and p.doc_id in named) for p in passages]),
-            name=np.array([float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0 for p in passages]),
         )
         return Candidates(signals, dense, lexical, words, names)
 
