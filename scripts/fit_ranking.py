@@ -233,7 +233,7 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
     before = per_query(judged, config.fusion)
     rr, per_fold = cross_validate(judged, config.fusion, names, FOLDS)
     summary = {
-        g: f"{before[groups == g].mean():.3f} -> {rr[groups == g].mean():.3f}" for g in sorted(set(groups))
+        str(g): f"{before[groups == g].mean():.3f} -> {rr[groups == g].mean():.3f}" for g in sorted(set(groups))
     }
     print(f"MRR@10, current weights -> {FOLDS}-fold out of fold: {summary}")
     for f, w in enumerate(per_fold):
