@@ -19,6 +19,8 @@ class Signals:
     sentence: np.ndarray  # cosine with the passage's best sentence (its passage cosine when it has none)
     lexical: np.ndarray  # BM25 over the query's best BM25, 0 where the lexical side missed the passage
     lead: np.ndarray  # 1 for the lead passage of a career the query names by itself, else 0
+    name: np.ndarray  # cosine with the document's name vector when the query reads like a job title, else 0
+    title_like: bool  # whether the query reads like a job title
 
 
 def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
@@ -28,4 +30,5 @@ def dense_scores(s: Signals, w: Fusion) -> np.ndarray:
 
 def fuse(s: Signals, w: Fusion) -> np.ndarray:
     """Each candidate's hybrid score: the weighted sum of its signals."""
-    return w.dense * dense_scores(s, w) + w.lexical * s.lexical + w.lead * s.lead
+    lexical = w.lexical_title if s.title_like else w.lexical
+    return w.dense * dense_scores(s, w) + lexical * s.lexical + w.lead * s.lead + w.name * s.name

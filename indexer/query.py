@@ -33,6 +33,15 @@ def terms(query: str) -> list[str]:
 _NUMBER = re.compile(r"\bhow (much|many|long|often)\b|\b(salary|salaries|pay|paid|earn\w*|wages?|hours)\b", re.I)
 
 
+_QUESTION = re.compile(r"\b(what|how|which|who|why|when|where|is|are|do|does|can|should)\b|\?", re.I)
+
+
+def names_a_job(query: str) -> bool:
+    """Whether the query reads like a job title ("ICT help desk agent") rather than a question: it is short and
+    asks nothing. Such a query is best matched against what documents are called."""
+    return len(query.split()) <= 5 and not _QUESTION.search(query)
+
+
 def asks_for_number(query: str) -> bool:
     """Whether the answer is a figure: "how many accounts", "how much does X make"."""
     return bool(_NUMBER.search(query))

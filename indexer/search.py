@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
 from indexer.fusion import Signals, dense_scores, fuse
 from indexer.lexical.tokens import token_frequencies
-from indexer.query import clip_words, terms
+from indexer.query import clip_words, names_a_job, terms
 from indexer.ranking import RankingConfig, load_ranking
 from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
 from indexer.settings import Settings
@@ -112,6 +113,8 @@ class Searcher:
             + sorted({p.section for p in snapshot.passages})
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
+        self._name_ends = {t[-1] for d in docs for t in map(terms, [d.title, *d.aliases]) if t}
+        self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
         # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
         self.token_df = token_frequencies(
             " ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in snapshot.passages
@@ -138,14 +141,20 @@ class Searcher:
             return set()
         return {doc_id for doc_id, names in self._name_words.items() if set(words) <= names}
 
+    def ends_like_a_name(self, words: list[str]) -> bool:
+        """Whether the last word is one that ends a career's title or alias ("… agent", "… nurse"): a title's head
+        noun, where "DORA metrics" or "MEDDICC deal qualification" are topics."""
+        return bool(words) and words[-1] in self._name_ends
+
     def forget_queries(self) -> None:
         """Empties the query-vector cache (the benchmark times new queries)."""
         with self._cache_lock:
             self._vectors.clear()
 
     def embed_query(self, query: str) -> np.ndarray:
-        """The query's vector; the last few are kept, since the page asks for results and facet counts at once."""
-        text = clip_words(query, MAX_QUERY_WORDS)
+        """The query's vector, its aliases followed by their career's title; the last few are kept, since the page
+        asks for results and facet counts at once."""
+        text = self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS))
         with self._cache_lock:
             vector = self._vectors.get(text)
         if vector is None:
@@ -196,9 +205,7 @@ class Searcher:
                     lx[0] if lx else None,
                     float(dense[i]) if mode != "lexical" else None,
                     lx[1] if lx else None,
-                    float(c.names[snap.doc_number[snap.passages[row].doc_id]])
-                    if mode == "hybrid" and c.names is not None
-                    else None,
+                    float(s.name[i]) if s.title_like and c.names is not None else None,
                 )
             )
         hits.sort(key=lambda h: (-h.score, h.passage.row))
@@ -231,6 +238,7 @@ class Searcher:
             lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(words, n, allowed), 1)}
         hybrid = mode == "hybrid"
         named = self.named_careers(words) if hybrid else set()
+        title_like = hybrid and names_a_job(query) and self.ends_like_a_name(words)
         names = snap.name_vectors @ qvec if qvec is not None and snap.name_vectors is not None else None
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
         if allowed is not None:
@@ -254,6 +262,10 @@ class Searcher:
             sentence=sentence,
             lexical=np.array([lexical[row][1] / top_lex if row in lexical else 0.0 for row in rows]),
             lead=np.array([float(p.ordinal == 0 and p.doc_id in named) for p in passages]),
+            name=np.array(
+                [float(names[snap.doc_number[p.doc_id]]) if title_like and names is not None else 0.0 for p in passages]
+            ),
+            title_like=title_like,
         )
         return Candidates(signals, dense, lexical, words, names)
 

@@ -38,3 +38,12 @@ def test_inputs_longer_than_the_model_sees_are_cut_not_rejected():
     words = [f"w{i}" for i in range(300)]
     assert clip_words(" ".join(words), 200) == " ".join(words[:200])
     assert clip_words("what does a  nurse do", 200) == "what does a  nurse do"  # short input untouched
+
+
+def test_job_titles_are_told_apart_from_questions():
+    from indexer.query import names_a_job
+
+    assert names_a_job("ICT help desk agent") and names_a_job("staff MLE pay")
+    assert not names_a_job("what does a nurse do")
+    assert not names_a_job("nurse salary boston?")
+    assert not names_a_job("senior data engineer skills for cloud migration projects")

@@ -49,10 +49,12 @@ def test_a_hit_without_a_shared_word_still_shows_its_answering_sentence(mini_ser
     assert "ACLS" in first["snippet"] and "<mark>" not in first["snippet"]
 
 
-def test_explain_shows_the_name_score(mini_server):
+def test_explain_shows_the_name_score_for_job_title_queries_only(mini_server):
     title = mini_server.get("/api/search", q="ward nurse", k=3, explain="true").json()["results"]
     assert title[0]["title"] == "Registered Nurse"
     assert title[0]["explain"]["name_score"] == max(r["explain"]["name_score"] for r in title) > 0.3
+    question = mini_server.get("/api/search", q="what does a ward nurse do", k=3, explain="true").json()["results"]
+    assert {r["explain"].get("name_score") for r in question} == {None}  # absent: the API omits empty fields
 
 
 def test_result_options_per_doc_filters_k_and_explain(mini_server):
