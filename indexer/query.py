@@ -1,4 +1,4 @@
-"""Turning what a user typed into a lexical query: content words only, plus the words a question form implies."""
+"""Turning what a user typed into a lexical query: its content words."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ STOPWORDS = frozenset(
     """a about after all also am an and any are as at be been being between but by can could did do does doing
     for from get gets getting had has have having how i if in into is it its me my of on or our should so some
     such than that the their them then there these they this those to too us was we were what when where which
-    while who whom why will with would you your much many make makes made need needs job jobs role roles
-    typical typically usually""".split()
+    while who whom why will with would you your much many""".split()
     # contractions of the words above ("jobs that don't need a degree"), in both apostrophes
     + [
         w.replace("'", q)
@@ -31,35 +30,6 @@ def terms(query: str) -> list[str]:
     return out
 
 
-# Question forms whose key word is implied rather than said: "how much does X make" asks for a salary.
-_INTENTS = [
-    (
-        # "how much does X make" asks for pay; "how much toil", "how much hands-on coding" do not
-        re.compile(
-            r"\bhow much (do|does|did|can|could|will|would|should|is|are|more|extra|money)\b"
-            r"|\b(earn|earns|earning|earnings|paid|pay|wage|wages|compensation|income)\b",
-            re.I,
-        ),
-        ["salary"],
-    ),
-    (
-        re.compile(r"\b(become|becoming|get into|break into|next step|promot\w*|career path|progress\w*)\b", re.I),
-        ["career", "progression"],
-    ),
-]
-
-
-# A question about the daily work of a job ("what does an electrician do day to day", "... during a shift") is answered
-# by the section on responsibilities, which shares few words with it and which the model ranks below the overview.
-_DAILY_WORK = re.compile(
-    r"\b(do|does|doing)\b.*\b(day[- ]to[- ]day|daily|during (a|the|each|their)( \w+)? (shift|day|week))\b"
-    r"|\b(typical|average|normal) (day|week|shift)\b|\bdaily (tasks|work|duties|routine)\b|\bduties\b"
-    r"|\bday in the life\b",
-    re.I,
-)
-DAILY_WORK_SECTION = re.compile(r"responsib|\bdut(y|ies)\b|\bday\b|\bweek\b", re.I)
-
-
 _NUMBER = re.compile(r"\bhow (much|many|long|often)\b|\b(salary|salaries|pay|paid|earn\w*|wages?|hours)\b", re.I)
 
 
@@ -75,20 +45,6 @@ def names_a_job(query: str) -> bool:
 def asks_for_number(query: str) -> bool:
     """Whether the answer is a figure: "how many accounts", "how much does X make"."""
     return bool(_NUMBER.search(query))
-
-
-def asks_about_daily_work(query: str) -> bool:
-    """Whether the question is about what the job's days are made of."""
-    return bool(_DAILY_WORK.search(query))
-
-
-def expand(query: str, words: list[str]) -> list[str]:
-    """Content words plus the words a question form implies."""
-    out = list(words)
-    for pattern, extra in _INTENTS:
-        if pattern.search(query):
-            out.extend(w for w in extra if w not in out)
-    return out
 
 
 def clip_words(query: str, max_words: int) -> str:

@@ -16,12 +16,12 @@ class Fusion:
     dense: float = 1.0
     lexical: float = 0.2  # BM25 divided by the best BM25 of the query
     lead: float = 0.2  # a career's lead passage, when the query names only that career
-    daily_work: float = 0.2  # responsibilities sections, when the question asks about daily work
     sentence: float = 0.5  # share of the dense score that comes from a passage's best-matching sentence
     name: float = 0.2  # similarity to the document's name vector, for a query that reads like a job title
     lexical_title: float = 0.1  # the lexical weight for such a query
     candidates: int = 100  # passages each side hands to the fusion
     name_word_factor: float = 0.1  # a career's own name words, within that career, in term weights (snippets)
+    fitted: str = ""  # what the fit of these weights found (scripts/fit_ranking.py --fusion)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,9 @@ import numpy as np
 
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
+from indexer.fusion import Signals, dense_scores, fuse
 from indexer.lexical.tokens import TokenSets, token_frequencies
-from indexer.query import (
-    DAILY_WORK_SECTION,
-    asks_about_daily_work,
-    clip_words,
-    expand,
-    names_a_job,
-    terms,
-)
+from indexer.query import clip_words, names_a_job, terms
 from indexer.ranking import RankingConfig, load_ranking
 from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
 from indexer.settings import Settings
@@ -192,64 +186,29 @@ class Searcher:
             return []
         n = max(w.candidates, k * max(per_doc, 1) * 3)
 
-        dense: dict[int, tuple[int, float]] = {}
-        lexical: dict[int, tuple[int, float]] = {}
-        sentence: dict[int, float] = {}
-        qvec = None
         query = self.correct(query)
-        words = terms(query)
-        if mode in ("hybrid", "dense"):
-            qvec = self.embed_query(query)
-            dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n, allowed), 1)}
-        if mode in ("hybrid", "lexical"):
-            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(expand(query, words), n, allowed), 1)}
-        named = self.named_careers(words) if mode == "hybrid" else set()
-        title_like = names_a_job(query) and self.ends_like_a_name(words)
-        lexical_weight = w.lexical_title if title_like else w.lexical
-        all_names = snap.name_vectors @ qvec if qvec is not None and snap.name_vectors is not None else None
-        name_sims = all_names if mode == "hybrid" and title_like else None
-        daily_work = mode == "hybrid" and asks_about_daily_work(query)
-        leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
-        if allowed is not None:
-            leads = {row for row in leads if _contains(allowed, row)}
-        candidates = sorted(dense.keys() | lexical.keys() | leads)
-        passage_sims: dict[int, float] = {}
-        if qvec is not None:
-            # only the candidates' own sentences are scored: the cost follows the candidates, not the index
-            sentence = snap.sentence_best(qvec, candidates)
-            others = [row for row in candidates if row not in dense]
-            passage_sims = dict(zip(others, map(float, snap.passage_similarities(others, qvec)), strict=True))
-
+        c = self.candidates(query, n, mode, allowed)
+        s = c.signals
+        dense = dense_scores(s, w)
+        if mode == "lexical":  # BM25 as the store gives it
+            scores = np.array([c.lexical[row][1] for row in s.rows.tolist()])
+        else:
+            scores = dense if mode == "dense" else fuse(s, w)
         hits: list[Hit] = []
-        top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-        for row in candidates:
-            p = snap.passages[row]
-            d = dense.get(row)
-            lx = lexical.get(row)
-            dense_score = None
-            if qvec is not None:
-                passage_sim = d[1] if d else passage_sims[row]
-                # a passage is as close as its closest sentence, too: long passages dilute a precise answer
-                dense_score = (1 - w.sentence) * passage_sim + w.sentence * sentence.get(row, passage_sim)
-            lex_score = lx[1] if lx else None
-            if mode == "dense":
-                score = dense_score or 0.0
-            elif mode == "lexical":
-                score = lex_score or 0.0
-            else:
-                score = w.dense * (dense_score or 0.0) + lexical_weight * (lex_score or 0.0) / top_lex
-                if p.ordinal == 0 and p.doc_id in named:
-                    score += w.lead
-                if daily_work and DAILY_WORK_SECTION.search(p.section):
-                    score += w.daily_work
-            name_score = None
-            if name_sims is not None:  # hybrid only
-                name_score = float(name_sims[snap.doc_number[p.doc_id]])
-                score += w.name * name_score
+        for i, row in enumerate(s.rows.tolist()):
+            d, lx = c.dense.get(row), c.lexical.get(row)
             hits.append(
-                Hit(p, score, 0, d[0] if d else None, lx[0] if lx else None, dense_score, lex_score, name_score)
+                Hit(
+                    snap.passages[row],
+                    float(scores[i]),
+                    0,
+                    d[0] if d else None,
+                    lx[0] if lx else None,
+                    float(dense[i]) if mode != "lexical" else None,
+                    lx[1] if lx else None,
+                    float(s.name[i]) if s.title_like and c.names is not None else None,
+                )
             )
-
         hits.sort(key=lambda h: (-h.score, h.passage.row))
         out: list[Hit] = []
         per: dict[str, int] = {}
@@ -261,9 +220,55 @@ class Searcher:
             out.append(h)
             if len(out) >= k:
                 break
-        if qvec is not None:
-            self._judge(out, hits, words, all_names)
+        if mode != "lexical":
+            self._judge(out, hits, c.words, c.names)
         return out
+
+    def candidates(self, query: str, n: int, mode: str = "hybrid", allowed: np.ndarray | None = None) -> Candidates:
+        """The passages either side ranks among its n best (and the lead passages of careers the query names), with
+        their signals; `query` is searched as given (already corrected)."""
+        snap = self.snapshot
+        dense: dict[int, tuple[int, float]] = {}
+        lexical: dict[int, tuple[int, float]] = {}
+        qvec = None
+        words = terms(query)
+        if mode in ("hybrid", "dense"):
+            qvec = self.embed_query(query)
+            dense = {row: (r, s) for r, (row, s) in enumerate(snap.dense(qvec, n, allowed), 1)}
+        if mode in ("hybrid", "lexical"):
+            lexical = {row: (r, s) for r, (row, s) in enumerate(snap.lexical(words, n, allowed), 1)}
+        hybrid = mode == "hybrid"
+        named = self.named_careers(words) if hybrid else set()
+        title_like = hybrid and names_a_job(query) and self.ends_like_a_name(words)
+        names = snap.name_vectors @ qvec if qvec is not None and snap.name_vectors is not None else None
+        leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
+        if allowed is not None:
+            leads = {row for row in leads if _contains(allowed, row)}
+        rows = sorted(dense.keys() | lexical.keys() | leads)
+        passage = np.zeros(len(rows))
+        sentence = np.zeros(len(rows))
+        if qvec is not None:
+            # only the candidates' own sentences are scored: the cost follows the candidates, not the index
+            best = snap.sentence_best(qvec, rows)
+            others = [row for row in rows if row not in dense]
+            sims = dict(zip(others, map(float, snap.passage_similarities(others, qvec)), strict=True))
+            passage = np.array([dense[row][1] if row in dense else sims[row] for row in rows], dtype=float)
+            # a passage is as close as its closest sentence, too: long passages dilute a precise answer
+            sentence = np.array([best.get(row, p) for row, p in zip(rows, passage, strict=True)], dtype=float)
+        top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
+        passages = [snap.passages[row] for row in rows]
+        signals = Signals(
+            rows=np.array(rows, dtype=np.int64),
+            passage=passage,
+            sentence=sentence,
+            lexical=np.array([lexical[row][1] / top_lex if row in lexical else 0.0 for row in rows]),
+            lead=np.array([float(p.ordinal == 0 and p.doc_id in named) for p in passages]),
+            name=np.array(
+                [float(names[snap.doc_number[p.doc_id]]) if title_like and names is not None else 0.0 for p in passages]
+            ),
+            title_like=title_like,
+        )
+        return Candidates(signals, dense, lexical, words, names)
 
     def _judge(self, out: list[Hit], candidates: list[Hit], words: list[str], names: np.ndarray | None) -> None:
         """Sets each returned hit's features and fitted relevance, from the query's words and its candidates."""
@@ -293,6 +298,18 @@ class Searcher:
         """Whether no returned hit answers well enough: none at all, or the best relevance under the threshold."""
         best = max((h.relevance for h in hits if h.relevance is not None), default=None)
         return no_match(self.config.relevance, best, bool(hits))
+
+
+@dataclass
+class Candidates:
+    """One query's candidate passages: their signals, each side's (rank, score) by row, the query's content words and
+    its cosine with every document's name vector (None without a query vector or name vectors)."""
+
+    signals: Signals
+    dense: dict[int, tuple[int, float]]
+    lexical: dict[int, tuple[int, float]]
+    words: list[str]
+    names: np.ndarray | None
 
 
 def _contains(sorted_rows: np.ndarray, row: int) -> bool:

@@ -36,6 +36,7 @@ Examples:
   .venv/bin/python scripts/evaluate.py --index index --baseline tests/eval/baselines/tune.json
   .venv/bin/python scripts/evaluate.py --index index --index /tmp/qdrant-index --esco occupations_en.csv \
       --backends faiss,qdrant
+  .venv/bin/python scripts/evaluate.py --index index --ranking /tmp/other-ranking.json   # without rebuilding
 """
 
 from __future__ import annotations
@@ -117,6 +118,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--esco-rebuild", action="store_true", help="build the ESCO index anew even when it is up to date"
     )
     parser.add_argument(
+        "--ranking", type=Path, metavar="FILE", help="rank with this ranking.json instead of the one the build recorded"
+    )
+    parser.add_argument(
         "--backends",
         help=f"comma-separated store backends ({', '.join(BACKENDS)}) to run ESCO on, side by side "
         "(default: CAREER_SEARCH_BACKEND)",
@@ -162,6 +166,13 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def ranking(args: argparse.Namespace):
+    """The configuration of --ranking, or None: the one each build recorded."""
+    from indexer.ranking import load_ranking
+
+    return load_ranking(args.ranking) if args.ranking is not None else None
+
+
 def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[dict, RunSet]:
     from indexer.search import Searcher
     from indexer.snapshot import open_snapshot
@@ -171,7 +182,7 @@ def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[di
         raise SystemExit(f"error: no {args.split} questions in {args.questions}")
     snapshot = open_snapshot(index)
     started = time.monotonic()
-    results = evaluate(Searcher(snapshot, embedder), questions, args.modes)
+    results = evaluate(Searcher(snapshot, embedder, ranking(args)), questions, args.modes)
     report = {
         "index": str(index),
         "backend": snapshot.passage_store.backend,
@@ -184,7 +195,7 @@ def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[di
     }
     if args.out_of_scope is not None:
         report["out_of_scope"] = unanswerable_json(
-            flag_unanswerable(Searcher(snapshot, embedder), load_unanswerable(args.out_of_scope))
+            flag_unanswerable(Searcher(snapshot, embedder, ranking(args)), load_unanswerable(args.out_of_scope))
         )
         report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
     snapshot.close()
@@ -207,7 +218,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
     index, build_seconds = esco_index(args.esco, settings, occupations, rebuild=args.esco_rebuild)
     queries = esco_queries(occupations, args.esco_sample, seed=13)
     snapshot = open_snapshot(index)
-    searcher = Searcher(snapshot, embedder)
+    searcher = Searcher(snapshot, embedder, ranking(args))
     started = time.monotonic()
     results: list[ModeResult] = [
         run_mode(searcher, queries, m, k=K, per_doc=1, document_measures=ESCO_MEASURES) for m in args.modes
@@ -225,7 +236,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
     }
     if args.out_of_scope is not None:
         report["out_of_scope"] = unanswerable_json(
-            flag_unanswerable(Searcher(snapshot, embedder), load_unanswerable(args.out_of_scope))
+            flag_unanswerable(Searcher(snapshot, embedder, ranking(args)), load_unanswerable(args.out_of_scope))
         )
         report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
     snapshot.close()

@@ -1,5 +1,6 @@
 """Fits the relevance model of indexer/ranking.json (the "no good match" decision) on judged questions, with k-fold
-cross-validation, and writes it; the fusion weights in the file are kept.
+cross-validation, and writes it; the fusion weights in the file are kept. With --fusion it fits the fusion weights
+instead (and keeps the relevance model).
 
 Data: the tune split of tests/eval/questions.jsonl (answerable), tests/eval/no_match_train.jsonl (questions the
 corpus cannot answer), seeded gibberish, and, with --esco, questions about ESCO occupations that no document covers
@@ -9,7 +10,13 @@ match" when the best is under the threshold, which is chosen the same way: the h
 --max-flagged of the answerable questions, out of fold. Every subset of up to --max-features of the features in
 indexer/relevance.py is tried; the one that flags the most unanswerable questions out of fold is kept.
 
-Usage: python scripts/fit_ranking.py --index DIR [--esco ../shared/esco/occupations_en.csv] [--write]"""
+Fusion (--fusion): every weight of the hybrid score but `dense` (the scale), by coordinate ascent on MRR@10 over the
+tune split (per_doc=2, judged by passage) and ESCO tuning samples (seeds 99 and 7, less the labels of the evaluation
+sample of seed 13; per_doc=1, judged by document), the two sets weighing the same. Each query's candidates and their
+signals are collected once and re-scored in numpy (indexer/fusion_fit.py); out-of-fold MRR@10 is reported.
+
+Usage: python scripts/fit_ranking.py --index DIR [--esco ../shared/esco/occupations_en.csv] [--write]
+       python scripts/fit_ranking.py --fusion --index DIR --esco ../shared/esco/occupations_en.csv [--write]"""
 
 from __future__ import annotations
 
@@ -29,8 +36,9 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.evaluation import load_questions, read_esco  # noqa: E402
-from indexer.ranking import RANKING_FILE, Relevance, load_ranking, save_ranking  # noqa: E402
+from indexer.evaluation import Question, esco_index, esco_queries, load_questions, passage_qrels, read_esco  # noqa: E402
+from indexer.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, per_query  # noqa: E402
+from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
 from indexer.relevance import FEATURES  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
@@ -44,6 +52,7 @@ ESCO_SEED = 99  # the ESCO tuning seed; the evaluation samples with 13
 # ESCO labels closer than this to a document's name are often that career under another name ("specialist nurse"),
 # below it they are other careers ("foundry manager", "lift engineer"): read from a sample of 600, seed 99
 FAR_FROM_NAMES = 0.52
+ESCO_TUNING = ((99, 800), (7, 2400))  # the fusion fit's ESCO samples: (seed, size)
 TEMPLATES = ("what does a {} do", "{} salary", "how do I become a {}", "{}", "skills needed for a {}")
 
 
@@ -163,10 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         "answerable); per question did better out of fold",
     )
     parser.add_argument("--write", action="store_true", help=f"write the fitted model into {RANKING_FILE.name}")
+    parser.add_argument("--fusion", action="store_true", help="fit the fusion weights instead (needs --esco)")
     args = parser.parse_args(argv)
 
     settings = get_settings()
     config = load_ranking()
+    if args.fusion:
+        if not args.esco:
+            parser.error("--fusion needs --esco")
+        return fit_fusion(args, settings, config)
     snapshot = open_snapshot(args.index)
     from indexer.embedder import get_embedder
 
@@ -220,6 +234,66 @@ def main(argv: list[str] | None = None) -> int:
         save_ranking(replace(config, relevance=relevance))
         print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
     snapshot.close()
+    return 0
+
+
+def judged_questions(searcher: Searcher, questions: list[Question], group: str, per_doc: int) -> list[Judged]:
+    """Each question's candidates as the searcher fuses them, with the answering ones marked: by passage (questions
+    with an answer string) or by document."""
+    snap = searcher.snapshot
+    qrels = passage_qrels(snap, questions) if group == "tune" else {}
+    n = max(searcher.config.fusion.candidates, K * per_doc * 3)
+    out = []
+    for q in questions:
+        c = searcher.candidates(searcher.correct(q.query), n)
+        passages = [snap.passages[row] for row in c.signals.rows.tolist()]
+        relevant = qrels.get(q.id, {}) if group == "tune" else None
+        hit = [p.passage_id in relevant if relevant is not None else p.doc_id == q.doc for p in passages]
+        docs = [snap.doc_number[p.doc_id] for p in passages]
+        out.append(Judged(group, c.signals, np.array(hit, dtype=bool), np.array(docs), per_doc))
+    return out
+
+
+def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int:
+    """Fits the fusion weights on tune and the ESCO tuning samples, reports out of fold, writes with --write."""
+    from indexer.embedder import get_embedder
+
+    embedder = get_embedder(settings)
+    started = time.monotonic()
+    snapshot = open_snapshot(args.index)
+    judged = judged_questions(Searcher(snapshot, embedder, config), load_questions(split="tune"), "tune", 2)
+    occupations = read_esco(args.esco)
+    held = {q.query for q in esco_queries(occupations, 1000, seed=13)}  # the evaluation sample: never fitted on
+    esco = [q for seed, n in ESCO_TUNING for q in esco_queries(occupations, n, seed=seed) if q.query not in held]
+    esco_snapshot = open_snapshot(esco_index(args.esco, settings, occupations)[0])
+    judged += judged_questions(Searcher(esco_snapshot, embedder, config), esco, "esco", 1)
+    print(f"{len(judged)} queries' candidates collected in {time.monotonic() - started:.0f} s")
+
+    names = LEARNED
+    groups = np.array([j.group for j in judged])
+    before = per_query(judged, config.fusion)
+    rr, per_fold = cross_validate(judged, config.fusion, names, FOLDS)
+    summary = {
+        str(g): f"{before[groups == g].mean():.3f} -> {rr[groups == g].mean():.3f}" for g in sorted(set(groups))
+    }
+    print(f"MRR@10, current weights -> {FOLDS}-fold out of fold: {summary}")
+    for f, w in enumerate(per_fold):
+        print(f"  fold {f}: {w}")
+    fusion, best = coordinate_ascent(judged, config.fusion, names, log=print)
+    fusion = replace(
+        fusion,
+        fitted=(
+            f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py --fusion on {int((groups == 'tune').sum())} tune "
+            f"questions and {int((groups == 'esco').sum())} ESCO tuning labels (seeds 99, 7); MRR@10 current -> "
+            f"{FOLDS}-fold out of fold: " + ", ".join(f"{g} {v}" for g, v in summary.items())
+        ),
+    )
+    print(json.dumps(fusion.__dict__, indent=1))
+    if args.write:
+        save_ranking(replace(config, fusion=fusion))
+        print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
+    snapshot.close()
+    esco_snapshot.close()
     return 0
 
 

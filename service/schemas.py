@@ -11,7 +11,7 @@ class Explain(BaseModel):
     lexical_rank: int | None = None
     dense_score: float | None = None
     lexical_score: float | None = None
-    name_score: float | None = None  # similarity to the career's names; only for queries that read like a job title
+    name_score: float | None = None  # similarity to the career's names (title and aliases); not in lexical mode
     features: dict[str, float] | None = None  # what `relevance` was computed from (indexer/relevance.py)
 
 
