@@ -121,6 +121,20 @@ def alias_target(cl: QdrantClient, alias: str) -> str | None:
     return None
 
 
+def alias_build(settings: Settings) -> str | None:
+    """The build id the configured alias names (None without a configured location or an alias); a server that is
+    down raises StoreUnavailable."""
+    if not (settings.qdrant_url or settings.qdrant_path):
+        return None
+    where = location(settings)
+    try:
+        target = alias_target(client(where), settings.qdrant_alias)
+    except ERRORS as exc:
+        raise StoreUnavailable(f"cannot reach {where.describe()}: {one_line(exc)}") from None
+    prefix = settings.qdrant_alias + "-"
+    return target[len(prefix) :] if target and target.startswith(prefix) else None
+
+
 def switch_alias(cl: QdrantClient, alias: str, collection: str) -> None:
     """Points the alias at the collection in one call: readers see the old collection or the new, never neither."""
     ops: list = []

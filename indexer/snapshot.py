@@ -250,3 +250,16 @@ def open_snapshot(
         )
     _check_backends(build_id, manifest, vector_index, lexical_index, backend)
     return IndexSnapshot(path, manifest)
+
+
+def live_build_id(index_dir: Path, settings) -> str | None:
+    """The build a service serves: with the Qdrant backend, the one its alias names, so that every replica switches
+    when the alias does; else (or with no alias yet) the one index/CURRENT names. A Qdrant server that is down
+    raises StoreUnavailable."""
+    if settings.backend == "qdrant":
+        from indexer.qdrant_link import alias_build
+
+        build = alias_build(settings)
+        if build is not None:
+            return build
+    return current_build_id(index_dir)

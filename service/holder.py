@@ -1,4 +1,5 @@
-"""Holds the live index and swaps in a new build when index/CURRENT changes, without dropping a request."""
+"""Holds the live index and swaps in a new build when the live build changes (index/CURRENT or the Qdrant
+alias), without dropping a request."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import numpy as np
 from indexer.embedder import Embedder, ModelError, get_embedder
 from indexer.search import Searcher
 from indexer.settings import Settings
-from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import ServingRecord, current_build_id
+from indexer.snapshot import IndexUnavailable, live_build_id, open_snapshot
+from indexer.store import ServingRecord
+from indexer.vectors.base import StoreUnavailable
 
 log = logging.getLogger("career_search.reload")
 
@@ -93,8 +95,14 @@ class IndexHolder:
         if self.embedder is None:
             return False
         with self._lock:
-            wanted = current_build_id(self.index_dir)
             live = self.searcher.snapshot.build_id if self.searcher else None
+            try:
+                wanted = live_build_id(self.index_dir, self.settings)
+            except StoreUnavailable as exc:  # the alias cannot be read: keep serving what is live, say why
+                if live is None:
+                    self.reason = str(exc)
+                self._note_store_error(str(exc))
+                return False
             if wanted is None:
                 if live is None:
                     self.reason = f"no index in {self.index_dir}: build one with ./scripts/rebuild_index.sh"

@@ -197,3 +197,23 @@ def test_a_qdrant_server_that_is_down_is_a_one_line_error_and_a_503_with_the_rea
     search = server.get("/api/search", q=README_QUESTION)
     assert search.status_code == 503 and "cannot reach Qdrant" in search.json()["detail"]
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_service_follows_the_alias_so_every_replica_switches_with_it(tmp_path, mini_corpus_copy):
+    """The alias, not index/CURRENT, names what a Qdrant-backed service serves: pointing it back at an older build
+    (a rollback, or another indexer's switch) moves the service too."""
+    from service.holder import IndexHolder
+
+    index, folder = tmp_path / "idx", tmp_path / "qdrant"
+    settings = ServiceSettings(backend="qdrant", qdrant_path=str(folder))
+    first = build_index(mini_corpus_copy, index, settings, progress=False).manifest.build_id
+    (mini_corpus_copy / "beekeeper.md").write_text("# Beekeeper\n\n## Overview\n\nA beekeeper keeps honey bees.\n")
+    second = build_index(mini_corpus_copy, index, settings, progress=False).manifest.build_id
+    holder = IndexHolder(index, settings)
+    assert holder._load_model() and holder.refresh()
+    assert holder.searcher.snapshot.build_id == second == current_build_id(index)
+    link = qdrant_link.BuildCollection.for_build(settings, first)
+    link.publish()  # the alias back on the first build; CURRENT still names the second
+    assert holder.refresh() and holder.searcher.snapshot.build_id == first
+    assert not holder.refresh()  # nothing new until the alias moves again
+    holder.stop()
