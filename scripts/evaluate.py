@@ -360,6 +360,11 @@ def print_questions(reports: list[dict]) -> None:
         print("\nPassage level (Recall@k = share of questions with a relevant passage in the top k) [95% CI]")
         print_table(reports, "passage")
     print("\nDocument level (is the right document among the top k hits' documents) [95% CI]")
+    print_rest(reports, "questions")
+
+
+def print_rest(reports: list[dict], what: str) -> None:
+    """The document table, no-match shares, baseline comparisons and misses of the reports."""
     print_table(reports, "document")
     print_no_match(reports)
     print_out_of_scope(reports)
@@ -367,7 +372,7 @@ def print_questions(reports: list[dict]) -> None:
         print_baseline(r.get("baseline"), suffix)
     for suffix, r in named(reports):
         if "misses" in r:
-            print_misses(r["misses"], "questions", suffix)
+            print_misses(r["misses"], what, suffix)
             if "out_of_scope" in r and r["out_of_scope"]["missed"]:
                 print(f"\nquestions the corpus cannot answer that were not flagged{suffix}:")
                 for m in r["out_of_scope"]["missed"]:
@@ -382,14 +387,7 @@ def print_esco(reports: list[dict]) -> None:
             f"(sample seed {r['sample_seed']}), index {r['index']} ({r['backend']}, {built}), {r['seconds']:.1f} s"
         )
     print("Document level (per_doc=1, k=10) [95% CI]")
-    print_table(reports, "document")
-    print_no_match(reports)
-    print_out_of_scope(reports)
-    for suffix, r in named(reports):
-        print_baseline(r.get("baseline"), suffix)
-    for suffix, r in named(reports):
-        if "misses" in r:
-            print_misses(r["misses"], "queries", suffix)
+    print_rest(reports, "queries")
 
 
 def main(argv: list[str] | None = None) -> int:
