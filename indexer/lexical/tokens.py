@@ -21,18 +21,27 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Each text's tokens in order, as FTS5 indexes them: its own tokenizer, so that stems and splits match exactly
     (its Porter stemmer leaves words under 3 letters alone and has rules the original algorithm lacks)."""
     out: list[list[str]] = [[] for _ in texts]
+    con = _scratch()
     for start in range(0, len(texts), BATCH):
-        con = sqlite3.connect(":memory:")
-        try:
-            con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}')")
-            con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-            chunk = enumerate(texts[start : start + BATCH], 1)
-            con.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", chunk)
-            for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
-                out[start + doc - 1].append(term)
-        finally:
-            con.close()
+        con.execute("DELETE FROM t")
+        con.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts[start : start + BATCH], 1))
+        for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
+            out[start + doc - 1].append(term)
     return out
+
+
+_local = threading.local()
+
+
+def _scratch() -> sqlite3.Connection:
+    """This thread's in-memory FTS5 table to tokenize with: made once, since making it costs more than the work."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = sqlite3.connect(":memory:", isolation_level=None)
+        con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}')")
+        con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        _local.con = con
+    return con
 
 
 def tokens(text: str) -> list[str]:
