@@ -116,10 +116,12 @@ class Searcher:
         self._name_ends = {t[-1] for d in docs for t in map(terms, [d.title, *d.aliases]) if t}
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
         # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
-        self.token_df = token_frequencies(
-            " ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in snapshot.passages
-        )
+        self.token_df = token_frequencies(map(self._searchable, snapshot.passages))
         self._tokens = TokenSets()
+
+    def _searchable(self, p: StoredPassage) -> str:
+        """All the words a passage is found by: its career's title and aliases, its heading path, its text."""
+        return " ".join([p.title, *self.snapshot.documents[p.doc_id].aliases, p.section, p.text])
 
     def term_weights(self, words: list[str], doc_id: str = "") -> dict[str, float]:
         """How telling each query word is: rare words weigh more (IDF over passages); words of the career's own
@@ -275,9 +277,12 @@ class Searcher:
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
         texts = len(snap.passages)
-        word_tokens = self._tokens.of_words(words)
-        name_tokens = [self._tokens.of_name(snap.documents[h.passage.doc_id]) for h in out]
-        hit_tokens = self._tokens.of_passages([h.passage for h in out], snap)
+        word_tokens = [sorted(t) for t in self._tokens.get(words, words)]
+        docs = [snap.documents[h.passage.doc_id] for h in out]
+        name_tokens = self._tokens.get(
+            [("name", d.doc_id) for d in docs], [" ".join([d.title, *d.aliases]) for d in docs]
+        )
+        hit_tokens = self._tokens.get([h.passage.row for h in out], [self._searchable(h.passage) for h in out])
         idf, known = word_evidence(word_tokens, self.token_df, texts)
         q = QueryEvidence(
             words=word_tokens,

@@ -108,38 +108,24 @@ def query_phrases(words: list[str], known: Callable[[str], int]) -> list[str]:
 
 
 class TokenSets:
-    """Tokens of query words, career names and passages, kept once computed (bounded): the tokenizer is FTS5's, and
-    calling it for the same ten passages on every query cost a few milliseconds."""
+    """Token sets of texts, kept by a key once computed (bounded): the tokenizer is FTS5's, and calling it for the same
+    query words and passages on every query cost a few milliseconds."""
 
     def __init__(self, limit: int = 50_000) -> None:
         self._limit = limit
-        self._words: dict[str, tuple[str, ...]] = {}
-        self._sets: dict[object, frozenset[str]] = {}
+        self._kept: dict[object, frozenset[str]] = {}
         self._lock = threading.Lock()
 
-    def _missing(self, keys: list, texts: list[str], store: dict, as_set: bool) -> None:
-        todo = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in store]
-        if not todo:
-            return
-        found = tokenize([t for _, t in todo])
+    def get(self, keys: Sequence[object], texts: Sequence[str]) -> list[frozenset[str]]:
+        """Each text's set of tokens; `keys` name the texts (a word itself, a passage's row, ...)."""
         with self._lock:
-            if len(store) + len(todo) > self._limit:
-                store.clear()
-            for (k, _), toks in zip(todo, found, strict=True):
-                store[k] = frozenset(toks) if as_set else tuple(toks)
-
-    def of_words(self, words: list[str]) -> list[list[str]]:
-        self._missing(words, words, self._words, as_set=False)
-        return [list(self._words.get(w) or tokenize([w])[0]) for w in words]
-
-    def of_name(self, document) -> frozenset[str]:
-        key = ("name", document.doc_id)
-        self._missing([key], [" ".join([document.title, *document.aliases])], self._sets, as_set=True)
-        return self._sets.get(key) or frozenset(tokens(" ".join([document.title, *document.aliases])))
-
-    def of_passages(self, passages: list, snapshot) -> list[frozenset[str]]:
-        """Each passage's tokens with its career's title and aliases and its heading path."""
-        keys = [("passage", p.row) for p in passages]
-        texts = [" ".join([p.title, *snapshot.documents[p.doc_id].aliases, p.section, p.text]) for p in passages]
-        self._missing(keys, texts, self._sets, as_set=True)
-        return [self._sets.get(k) or frozenset(tokens(t)) for k, t in zip(keys, texts, strict=True)]
+            found = [self._kept.get(k) for k in keys]
+        todo = [i for i, f in enumerate(found) if f is None]
+        if todo:
+            for i, toks in zip(todo, tokenize([texts[i] for i in todo]), strict=True):
+                found[i] = frozenset(toks)
+            with self._lock:
+                if len(self._kept) + len(todo) > self._limit:
+                    self._kept.clear()
+                self._kept.update((keys[i], found[i]) for i in todo)
+        return found
