@@ -22,7 +22,10 @@ from indexer.snapshot import IndexSnapshot, StoredPassage, open_snapshot
 from indexer.spelling import Speller
 
 MODES = ("hybrid", "dense", "lexical")
-MAX_QUERY_WORDS = 200
+# A query is searched on its first 32 words, as web search engines do: no question in our sets has more than 21, and
+# the model's time grows with the words it reads (a 1,000-character junk query: ~70 ms of embedding at 200 words).
+MAX_QUERY_WORDS = 32
+MAX_QUERY_TOKENS = 64  # word pieces the model reads of a query: 32 English words take ~40, 32 junk words ~120
 
 
 @dataclass
@@ -113,6 +116,10 @@ class Searcher:
             + sorted({p.section for p in snapshot.passages})
         )
         self._name_words = {d.doc_id: set(terms(d.title + " " + " ".join(d.aliases))) for d in docs}
+        self._named_by: dict[str, set[str]] = {}  # a name word -> the documents whose title or aliases hold it
+        for doc_id, words in self._name_words.items():
+            for word in words:
+                self._named_by.setdefault(word, set()).add(doc_id)
         self._name_ends = {t[-1] for d in docs for t in map(terms, [d.title, *d.aliases]) if t}
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
         # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
@@ -135,14 +142,18 @@ class Searcher:
         }
 
     def correct(self, query: str) -> str:
-        """The query with words the index has never seen replaced by the nearest indexed word."""
-        return self.speller.correct(query)
+        """The query as it is searched: its first MAX_QUERY_WORDS words, with words the index has never seen
+        replaced by the nearest indexed word."""
+        return self.speller.correct(clip_words(query, MAX_QUERY_WORDS))
 
     def named_careers(self, words: list[str]) -> set[str]:
         """Documents whose title or aliases contain every content word of the query: "what does a X do", "X"."""
         if not words:
             return set()
-        return {doc_id for doc_id, names in self._name_words.items() if set(words) <= names}
+        found = set(self._named_by.get(words[0], ()))
+        for word in words[1:]:
+            found &= self._named_by.get(word, set())
+        return found
 
     def ends_like_a_name(self, words: list[str]) -> bool:
         """Whether the last word is one that ends a career's title or alias ("… agent", "… nurse"): a title's head
@@ -157,7 +168,7 @@ class Searcher:
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector, its aliases followed by their career's title; the last few are kept, since the page
         asks for results and facet counts at once."""
-        text = self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS))
+        text = self.embedder.clip(self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS)), MAX_QUERY_TOKENS)
         with self._cache_lock:
             vector = self._vectors.get(text)
         if vector is None:

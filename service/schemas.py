@@ -34,7 +34,7 @@ class SearchResponse(BaseModel):
     query: str
     took_ms: float
     mode: str
-    corrected: str | None = None  # the query as searched, when misspelled words were corrected
+    corrected: str | None = None  # the query as searched, when words were corrected or cut (beyond 32 words)
     # true when no result answers well: the results are then only the closest matches
     no_match: bool = False
     results: list[Result]

@@ -39,3 +39,12 @@ class Embedder(ABC):
     @abstractmethod
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Returns an array of shape (len(texts), dimension); `progress` is accepted and may be ignored."""
+
+    @abstractmethod
+    def token_ends(self, text: str) -> list[int]:
+        """Where each of the text's word pieces ends (a character offset), special tokens left out."""
+
+    def clip(self, text: str, max_tokens: int) -> str:
+        """The text cut after its first max_tokens word pieces: the model's time grows with what it reads."""
+        ends = self.token_ends(text)
+        return text if len(ends) <= max_tokens else text[: ends[max_tokens - 1]]

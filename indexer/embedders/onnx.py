@@ -99,6 +99,9 @@ class OnnxEmbedder(Embedder):
                 out[rows] = self._run(session, [encodings[i] for i in rows])
         return out
 
+    def token_ends(self, text: str) -> list[int]:
+        return [end for _, end in self._tokenizer.encode(text, add_special_tokens=False).offsets]
+
     def _run(self, session, encodings: list) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in self._inputs}

@@ -28,6 +28,10 @@ class TorchEmbedder(Embedder):
         self.dimension = int(self.model.get_embedding_dimension())
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
+    def token_ends(self, text: str) -> list[int]:
+        pieces = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [end for _, end in pieces["offset_mapping"]]
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         import torch
 

@@ -117,15 +117,16 @@ def test_a_misspelled_question_is_corrected_and_answered(mini_server):
     assert "corrected" not in mini_server.get("/api/search", q="principal engineer salary", k=1).json()
 
 
-def test_a_question_longer_than_the_model_sees_is_cut_not_rejected(mini_server):
-    """300 words within the 1,000 characters: it is answered as its first 200 words, which the model can see."""
+def test_a_long_question_is_searched_on_its_first_32_words_and_says_so(mini_server):
+    """300 words within the 1,000 characters: it is answered as its first 32 words, and the response shows them."""
     q = "which certifications does a registered nurse need" + " ok" * 300
     assert len(q) <= 1000 and len(q.split()) > 200
     r = mini_server.get("/api/search", q=q, k=3)
     assert r.status_code == 200, r.text
     results = r.json()["results"]
     assert results[0]["title"] == "Registered Nurse"
-    cut = mini_server.get("/api/search", q=" ".join(q.split()[:200]), k=3).json()["results"]
+    assert r.json()["corrected"] == " ".join(q.split()[:32])
+    cut = mini_server.get("/api/search", q=" ".join(q.split()[:32]), k=3).json()["results"]
     assert [(x["passage_id"], x["score"]) for x in results] == [(x["passage_id"], x["score"]) for x in cut]
 
 
