@@ -229,7 +229,7 @@ def _stores(settings: Settings, rows: int, remote: BuildCollection | None) -> di
         "passages": passage_store(settings, rows),
         "sentences": {},
         "names": {},
-        "lexical": (settings.lexical_index, {}),
+        "lexical": (lexical_factory.choose(settings.lexical_index), {}),
     }
 
 

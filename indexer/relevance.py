@@ -16,6 +16,7 @@ FEATURES = (
     "dense",  # the result's dense score (passage and best sentence cosine)
     "dense_lift",  # that score above the mean of the query's candidates
     "hit_coverage",  # share of the query's content words (IDF-weighted) in the result's title, path and text
+    "pair_coverage",  # share of the query's adjacent content-word pairs found adjacent there (hit_coverage if none)
     "vocab_coverage",  # share of the query's content words (IDF-weighted) the corpus holds at all
     "name",  # cosine of the query with the result's document name (title and aliases)
     "best_name",  # the best such cosine over all documents
@@ -36,6 +37,7 @@ class QueryEvidence:
     dense_mean: float  # mean dense score of the candidates
     best_name: float  # best name cosine over documents (0 without name vectors)
     max_idf: float  # the IDF of a word no text holds
+    pairs: frozenset[str] = frozenset()  # its adjacent content-token pairs, as phrase terms
 
 
 def coverage(weights: list[float], present: list[bool]) -> float:
@@ -69,15 +71,18 @@ def features(
     ranks: tuple[int | None, int | None],
     lead: bool,
 ) -> dict[str, float]:
-    """The evidence for one result: `hit_tokens` are all its tokens (title, aliases, heading path, text),
+    """The evidence for one result: `hit_tokens` are all its tokens and content-token pairs (title, aliases, heading
+    path, text),
     `name_tokens` its career's title's and aliases', `name` the query's cosine with that name, `ranks` its (dense,
     lexical) ranks, `lead` whether it is its career's first passage."""
     present = words_present(q.words, hit_tokens)
     dense_rank, lexical_rank = ranks
+    hit_coverage = coverage(q.idf, present)
     return {
         "dense": dense,
         "dense_lift": dense - q.dense_mean,
-        "hit_coverage": coverage(q.idf, present),
+        "hit_coverage": hit_coverage,
+        "pair_coverage": len(q.pairs & hit_tokens) / len(q.pairs) if q.pairs else hit_coverage,
         "vocab_coverage": coverage(q.idf, q.known),
         "name": name,
         "best_name": q.best_name,

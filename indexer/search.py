@@ -14,7 +14,7 @@ from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
 from indexer.fusion import Signals, dense_scores, fuse
 from indexer.lexical.tokens import TokenSets, token_frequencies
-from indexer.query import clip_words, names_a_job, terms
+from indexer.query import STOPWORDS, clip_words, names_a_job, terms
 from indexer.ranking import RankingConfig, load_ranking
 from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
 from indexer.settings import Settings
@@ -124,7 +124,7 @@ class Searcher:
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
         # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
         self.token_df = token_frequencies(map(self._searchable, snapshot.passages))
-        self._tokens = TokenSets()
+        self._tokens = TokenSets(stop=STOPWORDS)
 
     def _searchable(self, p: StoredPassage) -> str:
         """All the words a passage is found by: its career's title and aliases, its heading path, its text."""
@@ -293,7 +293,8 @@ class Searcher:
         name_tokens = self._tokens.get(
             [("name", d.doc_id) for d in docs], [" ".join([d.title, *d.aliases]) for d in docs]
         )
-        hit_tokens = self._tokens.get([h.passage.row for h in out], [self._searchable(h.passage) for h in out])
+        hit_keys, hit_texts = [h.passage.row for h in out], [self._searchable(h.passage) for h in out]
+        hit_tokens, hit_pairs = self._tokens.get(hit_keys, hit_texts), self._tokens.pairs(hit_keys, hit_texts)
         idf, known = word_evidence(word_tokens, self.token_df, texts)
         q = QueryEvidence(
             words=word_tokens,
@@ -302,12 +303,13 @@ class Searcher:
             dense_mean=float(np.mean(dense)) if dense else 0.0,
             best_name=float(names.max()) if names is not None and len(names) else 0.0,
             max_idf=math.log(texts + 1) or 1.0,
+            pairs=self._tokens.pairs([("query", tuple(words))], [" ".join(words)])[0],
         )
-        for h, name_toks, hit_toks in zip(out, name_tokens, hit_tokens, strict=True):
+        for h, name_toks, hit_toks, pairs in zip(out, name_tokens, hit_tokens, hit_pairs, strict=True):
             p = h.passage
             name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
             ranks = (h.dense_rank, h.lexical_rank)
-            h.features = features(q, h.dense_score or 0.0, hit_toks, name_toks, name, ranks, p.ordinal == 0)
+            h.features = features(q, h.dense_score or 0.0, hit_toks | pairs, name_toks, name, ranks, p.ordinal == 0)
             h.relevance = probability(self.config.relevance, h.features)
 
     def no_match(self, hits: list[Hit]) -> bool:

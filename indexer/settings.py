@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     vector_index: str = "auto"
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
-    lexical_index: str = "sqlite-fts5"  # the only file-based lexical store (indexer/lexical/)
+    # The lexical store: "bm25-matrix" (BM25 as memory-mapped arrays), "sqlite-fts5" (the same ranking by SQLite)
+    # or "auto" (builds use bm25-matrix; a service accepts either). A service set to one refuses a build of the other.
+    lexical_index: str = "auto"
     # "faiss": FAISS files and SQLite FTS5 in the build folder (no server). "qdrant": both stores are Qdrant's, one
     # collection per build (indexer/qdrant_link.py), at qdrant_url (a server or cluster) or qdrant_path (local mode,
     # in-process: one process at a time may open a path). A service set to one refuses a build made with the other.

@@ -206,10 +206,15 @@ def _check_backends(
             "(CAREER_SEARCH_VECTOR_INDEX); rebuild the index or change the setting to match"
         )
     lexical = manifest.store(LEXICAL)["kind"]
-    if lexical not in lexical_factory.BACKENDS or (lexical_index is not None and lexical != lexical_index):
+    if lexical not in lexical_factory.BACKENDS:
+        raise IndexUnavailable(
+            f"index build {build_id} uses lexical index {lexical!r}, which this program does not have; rebuild the "
+            "index"
+        )
+    if lexical_index not in (None, AUTO) and lexical != lexical_index:
         raise IndexUnavailable(
             f"index build {build_id} uses lexical index {lexical!r} but the service is configured for "
-            f"{lexical_index or lexical_factory.DEFAULT!r} (CAREER_SEARCH_LEXICAL_INDEX); rebuild the index or "
+            f"{lexical_index!r} (CAREER_SEARCH_LEXICAL_INDEX); rebuild the index or "
             "change the setting to match"
         )
 

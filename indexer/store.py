@@ -40,7 +40,7 @@ MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
 SERVING = ".serving-"  # index/.serving-<pid>-<random>: the builds a running service holds, under its flock
 LEXICAL = "lexical"  # the manifest's name of the lexical store (the others are named by their files' stems)
-LEXICAL_DEFAULT = lexical_factory.DEFAULT
+LEXICAL_BEFORE_RECORDS = lexical_factory.DEFAULT  # what builds made before the manifest recorded its stores used
 
 
 class BuildError(Exception):
@@ -70,7 +70,7 @@ class Manifest:
     stores: dict = field(default_factory=dict)
 
     def store(self, name: str) -> dict:
-        return self.stores.get(name) or {"kind": LEXICAL_DEFAULT if name == LEXICAL else "flat"}
+        return self.stores.get(name) or {"kind": LEXICAL_BEFORE_RECORDS if name == LEXICAL else "flat"}
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -242,7 +242,7 @@ class PartialBuild:
             ) from None
 
     def write_texts(
-        self, documents: list[Document], passages: list[Passage], lexical: str = LEXICAL_DEFAULT, **params: str
+        self, documents: list[Document], passages: list[Passage], lexical: str = lexical_factory.MATRIX, **params: str
     ) -> None:
         """The tables of documents and passages, and the lexical store of the passages (params: the backend's)."""
         aliases = {d.doc_id: " ".join(d.aliases) for d in documents}

@@ -2,9 +2,10 @@
 cross-validation, and writes it; the fusion weights in the file are kept. With --fusion it fits the fusion weights
 instead (and keeps the relevance model).
 
-Data: the tune split of tests/eval/questions.jsonl (answerable), tests/eval/no_match_train.jsonl (questions the
-corpus cannot answer), seeded gibberish, and, with --esco, questions about ESCO occupations that no document covers
-(seed 99; read at fit time, never stored). A logistic regression learns, from each question's first result, whether
+Data: the tune split of tests/eval/questions.jsonl and tests/eval/in_scope_train.jsonl (answerable),
+tests/eval/no_match_train.jsonl and no_match_near.jsonl (questions the corpus cannot answer), seeded gibberish,
+and, with --esco, questions about ESCO occupations that no document covers (seed 99; read at fit time, never
+stored). A logistic regression learns, from each question's first result, whether
 the question is answered; the searcher applies it to every result it returns (`relevance`) and answers "no good
 match" when the best is under the threshold, which is chosen the same way: the highest that flags at most
 --max-flagged of the answerable questions, out of fold. Every subset of up to --max-features of the features in
@@ -45,7 +46,11 @@ from indexer.settings import get_settings  # noqa: E402
 from indexer.snapshot import open_snapshot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-NEGATIVES = ROOT / "tests" / "eval" / "no_match_train.jsonl"
+EVAL = ROOT / "tests" / "eval"
+# training only: answerable questions in more forms than the tune split's, and unanswerable ones (no_match_near: careers
+# and HR topics next to the corpus's)
+POSITIVES = EVAL / "in_scope_train.jsonl"
+NEGATIVES = (EVAL / "no_match_train.jsonl", EVAL / "no_match_near.jsonl")
 K = 10  # results judged per question
 FOLDS = 5
 ESCO_SEED = 99  # the ESCO tuning seed; the evaluation samples with 13
@@ -186,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
     searcher = Searcher(snapshot, get_embedder(settings), config)
     asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(split="tune")]
-    negatives = [json.loads(line) for line in NEGATIVES.read_text().splitlines() if line.strip()]
+    asked += [Asked(q.id, q.query, q.doc, "in_scope_train") for q in load_questions(POSITIVES, "all")]
+    negatives = [json.loads(line) for path in NEGATIVES for line in path.read_text().splitlines() if line.strip()]
     asked += [Asked(n["id"], n["query"], None, n["kind"]) for n in negatives]
     asked += gibberish(30)
     if args.esco:
@@ -224,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         scale_std=tuple(round(float(s), 6) for s in std),
         threshold=round(final_threshold, 6),
         fitted=(
-            f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py on {in_scope.sum()} tune questions and "
-            f"{(~in_scope).sum()} unanswerable ones ({', '.join(sorted({a.group for a in asked} - {'tune'}))}); "
+            f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py on {in_scope.sum()} answerable questions (tune, "
+            f"in_scope_train) and {(~in_scope).sum()} unanswerable ones "
+            f"({', '.join(sorted({a.group for a in asked} - {'tune', 'in_scope_train'}))}); "
             f"{FOLDS}-fold out of fold: {caught:.3f} of unanswerable flagged at {args.max_flagged:.0%} of in-scope"
         ),
     )

@@ -5,8 +5,6 @@ the build's vocabulary (a table next to the passages); doc_id, title and section
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,10 +15,10 @@ from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
 from indexer.lexical.sqlite_fts import WEIGHTS
 from indexer.lexical.tokens import idf, query_phrases, row_terms, saturate, tokenize
+from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
 BATCH = 256
 POINTER = "lexical.qdrant"  # in the build folder: which collection holds the lexical points
-VOCABULARY = "lexical_terms"  # in the build's index.sqlite: term -> sparse dimension and how many rows hold it
 
 
 class QdrantSparseStore(q.CollectionClient, LexicalStore):
@@ -29,8 +27,7 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
     def __init__(self, params: dict) -> None:
         self._connect(params)
         self.rows = int(params.get("rows", 0))
-        self._vocabulary: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+        self._vocabulary: Vocabulary | None = None
 
     @classmethod
     def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
@@ -68,23 +65,15 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
     @classmethod
     def open(cls, path: Path, **params: str) -> QdrantSparseStore:
         store = cls(params)
-        try:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            con.execute(f"SELECT id FROM {VOCABULARY} LIMIT 1").fetchall()
-        except sqlite3.Error as exc:
-            raise ValueError(f"{path.name}: {exc}") from None
-        store._vocabulary = con
+        store._vocabulary = vocabulary = Vocabulary(path)
         if not store._call(lambda: store.client.collection_exists(store.collection)):
-            con.close()
+            vocabulary.close()
             raise ValueError(f"Qdrant collection {store.collection} is missing")
         return store
 
     def _term(self, term: str) -> tuple[int, int] | None:
-        """The term's sparse dimension and how many rows hold it; None for a term no row holds."""
         assert self._vocabulary is not None
-        with self._lock:
-            found = self._vocabulary.execute(f"SELECT id, rows FROM {VOCABULARY} WHERE term = ?", (term,)).fetchone()
-        return (int(found[0]), int(found[1])) if found else None
+        return self._vocabulary.term(term)
 
     def query_vector(self, words: list[str]) -> dict[int, float]:
         """Each word's phrase weighs its IDF, counted once per word, as FTS5 sums its OR-ed phrases."""
@@ -118,12 +107,3 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         if self._vocabulary is not None:
             self._vocabulary.close()
 
-
-def write_vocabulary(path: Path, ids: dict[str, int], hits: dict[str, int]) -> None:
-    con = sqlite3.connect(path)
-    try:
-        con.execute(f"CREATE TABLE {VOCABULARY} (term TEXT PRIMARY KEY, id INTEGER NOT NULL, rows INTEGER NOT NULL)")
-        con.executemany(f"INSERT INTO {VOCABULARY} VALUES (?, ?, ?)", ((t, i, hits[t]) for t, i in ids.items()))
-        con.commit()
-    finally:
-        con.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # the FTS5 store's (sqlite_fts.py)
 BATCH = 2048  # texts per in-memory FTS5 table
+SMALL = 64  # texts: a call with more leaves a new table to the next call
 _WORD = re.compile(r"[^\W_]+")  # a stretch the tokenizer never splits further (letters and digits)
 
 
@@ -27,6 +28,11 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         con.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts[start : start + BATCH], 1))
         for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
             out[start + doc - 1].append(term)
+    if len(texts) > SMALL:
+        # deleted rows stay in FTS5's segments until merged, and fts5vocab reads them: after a build's batches a
+        # query's few words took 7 ms instead of 0.1. A new table costs less.
+        con.close()
+        _local.con = None
     return out
 
 
@@ -108,24 +114,35 @@ def query_phrases(words: list[str], known: Callable[[str], int]) -> list[str]:
 
 
 class TokenSets:
-    """Token sets of texts, kept by a key once computed (bounded): the tokenizer is FTS5's, and calling it for the same
-    query words and passages on every query cost a few milliseconds."""
+    """Token sets of texts, and their pairs of adjacent content tokens, kept by a key once computed (bounded): the
+    tokenizer is FTS5's, and calling it for the same query words and passages on every query cost a few milliseconds."""
 
-    def __init__(self, limit: int = 50_000) -> None:
+    def __init__(self, limit: int = 50_000, stop: Iterable[str] = ()) -> None:
         self._limit = limit
-        self._kept: dict[object, frozenset[str]] = {}
+        self._kept: dict[object, tuple[frozenset[str], frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._stop = frozenset(t for toks in tokenize(sorted(stop)) for t in toks)  # stop words as tokens
 
     def get(self, keys: Sequence[object], texts: Sequence[str]) -> list[frozenset[str]]:
         """Each text's set of tokens; `keys` name the texts (a word itself, a passage's row, ...)."""
+        return [tokens for tokens, _ in self._entries(keys, texts)]
+
+    def pairs(self, keys: Sequence[object], texts: Sequence[str]) -> list[frozenset[str]]:
+        """Each text's adjacent pairs of tokens (as phrase terms, "chief technolog"), stop words skipped: "head of
+        engineering" holds the pair of "head engineering"."""
+        return [pairs for _, pairs in self._entries(keys, texts)]
+
+    def _entries(self, keys: Sequence[object], texts: Sequence[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
         with self._lock:
             found = [self._kept.get(k) for k in keys]
         todo = [i for i, f in enumerate(found) if f is None]
         if todo:
             for i, toks in zip(todo, tokenize([texts[i] for i in todo]), strict=True):
-                found[i] = frozenset(toks)
+                content = [t for t in toks if t not in self._stop]
+                pairs = frozenset(phrase_term(content[j : j + 2]) for j in range(len(content) - 1))
+                found[i] = (frozenset(toks), pairs)
             with self._lock:
                 if len(self._kept) + len(todo) > self._limit:
                     self._kept.clear()
                 self._kept.update((keys[i], found[i]) for i in todo)
-        return found
+        return found  # type: ignore[return-value]

@@ -4,7 +4,6 @@ backend."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +85,32 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
         store.close()
 
 
+def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
+    """The same rows written to both stores: every question of the tune split gets the same scores (to float32's
+    precision) and the same rows, but for rows tied at the 30th score, which either may cut."""
+    from indexer.evaluation import load_questions
+    from indexer.lexical.sqlite_fts import SqliteFtsStore
+    from indexer.query import terms
+
+    snap = open_snapshot(corpus_index)
+    aliases = {d.doc_id: " ".join(d.aliases) for d in snap.documents.values()}
+    rows = [LexicalRow(p.row, p.title, aliases[p.doc_id], p.section, p.text, p.doc_id) for p in snap.passages]
+    (tmp_path / "fts").mkdir()
+    (tmp_path / "matrix").mkdir()
+    fts = SqliteFtsStore.open(tmp_path / "fts" / "db", **SqliteFtsStore.write(tmp_path / "fts" / "db", rows))
+    matrix = lexical_factory.load(
+        tmp_path / "matrix" / "db", lexical_factory.backend("bm25-matrix").write(tmp_path / "matrix" / "db", rows)
+    )
+    try:
+        for q in load_questions(split="tune"):
+            a, b = fts.search(terms(q.query), 30), matrix.search(terms(q.query), 30)
+            assert np.allclose([s for _, s in a], [s for _, s in b], rtol=1e-5), q.query
+            above = a[-1][1] * (1 + 1e-5) if a else 0.0
+            assert {r for r, s in a if s > above} == {r for r, s in b if s > above}, q.query
+    finally:
+        fts.close(), matrix.close(), snap.close()
+
+
 def test_sparse_lexical_terms_are_fts5s_own():
     """FTS5's Porter leaves words under 3 letters alone and stems "-logy" to "-log"; a hyphenated or possessive word
     is a two-token phrase; a longer one stands for its rarest pair; a word in most rows weighs next to nothing."""
@@ -155,15 +180,17 @@ def test_a_build_with_another_vector_backend_is_refused_by_name(tmp_path, embedd
     assert not holder.refresh() and holder.searcher is None
     assert holder.reason.startswith(f"index build {result.manifest.build_id} uses vector index 'hnsw' but the service")
     assert "CAREER_SEARCH_VECTOR_INDEX" in holder.reason and "\n" not in holder.reason
-    with pytest.raises(IndexUnavailable, match="lexical index 'sqlite-fts5'.*'elastic'"):
-        open_snapshot(index, lexical_index="elastic")
+    with pytest.raises(IndexUnavailable, match="lexical index 'bm25-matrix'.*'sqlite-fts5'.*LEXICAL_INDEX"):
+        open_snapshot(index, lexical_index="sqlite-fts5")
+    assert open_snapshot(index, lexical_index="auto").manifest.stores["lexical"]["kind"] == "bm25-matrix"
 
 
-def test_a_build_from_before_stores_were_recorded_still_serves(tmp_path, mini_index, embedder):
+def test_a_build_from_before_stores_were_recorded_still_serves(tmp_path, embedder):
+    """Such builds have FTS5 and a flat store, which is what a manifest without the record is read as."""
     import json
 
     index = tmp_path / "index"
-    shutil.copytree(mini_index, index)
+    build_index(MINI_CORPUS, index, Settings(lexical_index="sqlite-fts5"), progress=False)
     manifest_path = next((index / "builds").glob("*/manifest.json"))
     manifest = json.loads(manifest_path.read_text())
     del manifest["stores"]

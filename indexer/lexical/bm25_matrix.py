@@ -1,0 +1,113 @@
+"""BM25 as SQLite FTS5 scores it, held as a term-by-row matrix in the build folder (memory-mapped numpy arrays):
+a query adds up the rows of its few terms' postings instead of FTS5 scoring every matching row one by one, so its
+cost follows the postings of its words, not a cursor over the whole index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from indexer.lexical.base import LexicalRow, LexicalStore
+from indexer.lexical.sqlite_fts import WEIGHTS
+from indexer.lexical.tokens import K1, B, idf, query_phrases, row_terms, tokenize
+from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
+
+BATCH = 2048  # rows tokenized at once
+# in the build folder: where each term's postings start (one more than terms), and the postings' rows and weights
+OFFSETS, ROWS, WEIGHTS_FILE = "lexical-offsets.npy", "lexical-rows.npy", "lexical-weights.npy"
+
+
+def _batches(rows: Iterable[LexicalRow]) -> Iterator[list[LexicalRow]]:
+    it = iter(rows)
+    while batch := list(islice(it, BATCH)):
+        yield batch
+
+
+class Bm25MatrixStore(LexicalStore):
+    kind = "bm25-matrix"
+
+    def __init__(self, folder: Path, vocabulary: Vocabulary, rows: int) -> None:
+        self.rows = rows
+        self._vocabulary = vocabulary
+        try:
+            self._offsets = np.load(folder / OFFSETS, mmap_mode="r")
+            self._rows = np.load(folder / ROWS, mmap_mode="r")
+            self._weights = np.load(folder / WEIGHTS_FILE, mmap_mode="r")
+        except (OSError, ValueError) as exc:
+            vocabulary.close()
+            raise ValueError(f"lexical matrix in {folder.name}: {exc}") from None
+        if len(self._rows) != len(self._weights) or not len(self._offsets) or self._offsets[-1] != len(self._rows):
+            vocabulary.close()
+            raise ValueError(f"lexical matrix in {folder.name} is inconsistent (its arrays disagree)")
+
+    @classmethod
+    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
+        """The matrix's arrays go next to path (the build's SQLite file), the vocabulary into it. Rows stream: each
+        keeps its term ids and frequencies as arrays until the mean length is known."""
+        ids: dict[str, int] = {}
+        terms, freqs, owners, lengths = [], [], [], []
+        for batch in _batches(rows):
+            texts = tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)])
+            for i, r in enumerate(batch):
+                fields = texts[4 * i : 4 * i + 4]
+                freq = row_terms(fields, WEIGHTS)
+                terms.append(np.fromiter((ids.setdefault(t, len(ids)) for t in freq), np.int64, len(freq)))
+                freqs.append(np.fromiter(freq.values(), np.float64, len(freq)))
+                owners.append(np.full(len(freq), r.row, np.int32))
+                lengths.append(sum(map(len, fields)))
+        n = len(lengths)
+        term = np.concatenate(terms) if terms else np.zeros(0, np.int64)
+        freq = np.concatenate(freqs) if freqs else np.zeros(0)
+        owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+        length = np.repeat(np.array(lengths, dtype=np.float64), [len(t) for t in terms]) if terms else freq
+        # bm25()'s saturated term frequency (tokens.saturate, vectorized); the query brings the IDF
+        norm = K1 * (1 - B + B * length / ((sum(lengths) / n) if n else 1.0))
+        weight = (freq * (K1 + 1) / (freq + norm)).astype(np.float32)
+        order = np.lexsort((owner, term))
+        counts = np.bincount(term, minlength=len(ids))
+        folder = path.parent
+        np.save(folder / OFFSETS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        np.save(folder / ROWS, owner[order])
+        np.save(folder / WEIGHTS_FILE, weight[order])
+        write_vocabulary(path, ids, {t: int(counts[i]) for t, i in ids.items()})
+        return {"kind": cls.kind, "rows": n}
+
+    @classmethod
+    def open(cls, path: Path, **params: str) -> Bm25MatrixStore:
+        return cls(path.parent, Vocabulary(path), int(params.get("rows", 0)))
+
+    def query_weights(self, words: list[str]) -> dict[int, float]:
+        """Each word's phrase weighs its IDF, counted once per word, as FTS5 sums its OR-ed phrases."""
+        out: dict[int, float] = {}
+        for phrase in query_phrases(words, lambda t: (self._vocabulary.term(t) or (0, 0))[1]):
+            found = self._vocabulary.term(phrase)
+            if found is not None:
+                out[found[0]] = out.get(found[0], 0.0) + idf(self.rows, found[1])
+        return out
+
+    def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        weights = self.query_weights(words)
+        if not weights or n <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        scores = np.zeros(self.rows)
+        for term, weight in weights.items():
+            start, end = int(self._offsets[term]), int(self._offsets[term + 1])
+            scores[self._rows[start:end]] += weight * self._weights[start:end]  # a row occurs once per term
+        if allowed is not None:  # only allowed rows are ranked
+            found = np.asarray(allowed, dtype=np.int64)
+            found = found[scores[found] > 0]
+        else:
+            found = np.flatnonzero(scores > 0)
+        if len(found) > n:
+            found = found[np.argpartition(-scores[found], n - 1)[:n]]
+        found = found[np.lexsort((found, -scores[found]))]
+        return [(int(r), float(scores[r])) for r in found]
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "rows": self.rows}
+
+    def close(self) -> None:
+        self._vocabulary.close()

@@ -1,0 +1,40 @@
+"""The build's word table for BM25 stores outside FTS5: each term's dimension and how many rows hold it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+TABLE = "lexical_terms"  # in the build's index.sqlite: term -> dimension and how many rows hold it
+
+
+def write_vocabulary(path: Path, ids: dict[str, int], hits: dict[str, int]) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.execute(f"CREATE TABLE {TABLE} (term TEXT PRIMARY KEY, id INTEGER NOT NULL, rows INTEGER NOT NULL)")
+        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?)", ((t, i, hits[t]) for t, i in ids.items()))
+        con.commit()
+    finally:
+        con.close()
+
+
+class Vocabulary:
+    """The word table of a build, read-only and shared between request threads."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self._con.execute(f"SELECT id FROM {TABLE} LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def term(self, term: str) -> tuple[int, int] | None:
+        """The term's dimension and how many rows hold it; None for a term no row holds."""
+        with self._lock:
+            found = self._con.execute(f"SELECT id, rows FROM {TABLE} WHERE term = ?", (term,)).fetchone()
+        return (int(found[0]), int(found[1])) if found else None
+
+    def close(self) -> None:
+        self._con.close()
