@@ -4,7 +4,10 @@ Writes an SQLite FTS5 store and a BM25 matrix of the index's passages into a scr
 questions (the eval sets' tune and dev questions, or --scale-queries over a scale corpus's titles): p50/p95 ms per
 query, in how many the top 50 differ, and the largest relative score difference.
 
-Usage: python scripts/lexical_benchmark.py --index DIR [--scale-corpus CORPUS_DIR] [--n 100]"""
+With --corpus instead of --index the passages are read and cut from a corpus folder (nothing is embedded), so the
+lexical side of a corpus too big to build here can be timed.
+
+Usage: python scripts/lexical_benchmark.py (--index DIR | --corpus DIR) [--scale-corpus CORPUS_DIR] [--n 100]"""
 
 from __future__ import annotations
 
@@ -28,13 +31,13 @@ from indexer.snapshot import open_snapshot  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--index", type=Path, help="a built index: its live build's passages")
+    where.add_argument("--corpus", type=Path, help="a corpus folder: its passages as a build would cut them")
     parser.add_argument("--scale-corpus", type=Path, help="ask scale_corpus_benchmark.py's queries over this corpus")
     parser.add_argument("--n", type=int, default=100, help="rows asked for per query")
     args = parser.parse_args(argv)
-    snap = open_snapshot(args.index)
-    aliases = {d.doc_id: " ".join(d.aliases) for d in snap.documents.values()}
-    rows = [LexicalRow(p.row, p.title, aliases[p.doc_id], p.section, p.text, p.doc_id) for p in snap.passages]
+    rows = corpus_rows(args.corpus) if args.corpus else index_rows(args.index)
     if args.scale_corpus:
         from scale_corpus_benchmark import queries_for
 
@@ -71,8 +74,28 @@ def main(argv: list[str] | None = None) -> int:
     for kind, ms in times.items():
         print(f"  {kind:12} p50 {statistics.median(ms):6.2f} ms  p95 {statistics.quantiles(ms, n=20)[18]:6.2f} ms")
     print(f"  top 50 differ in {differ} queries; largest relative score difference {worst:.1e}")
-    snap.close()
     return 0
+
+
+def index_rows(index: Path) -> list[LexicalRow]:
+    snap = open_snapshot(index)
+    aliases = {d.doc_id: " ".join(d.aliases) for d in snap.documents.values()}
+    rows = [LexicalRow(p.row, p.title, aliases[p.doc_id], p.section, p.text, p.doc_id) for p in snap.passages]
+    snap.close()
+    return rows
+
+
+def corpus_rows(corpus: Path) -> list[LexicalRow]:
+    from indexer.corpus import CorpusReader
+    from indexer.passages import passages_of
+    from indexer.settings import get_settings
+
+    settings = get_settings()
+    rows: list[LexicalRow] = []
+    for doc in CorpusReader(corpus, settings.max_file_mb).documents():
+        for p in passages_of(doc, settings.passage_min_words, settings.passage_max_words):
+            rows.append(LexicalRow(len(rows), p.title, " ".join(doc.aliases), p.section, p.text, doc.doc_id))
+    return rows
 
 
 if __name__ == "__main__":
