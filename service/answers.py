@@ -10,7 +10,7 @@ from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
 from indexer.snapshot import StoredPassage
 from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
-from service.snippets import make_snippet
+from service.snippets import make_snippet, marked_words, utf16_spans
 
 
 def answer(
@@ -88,6 +88,7 @@ def document_detail(
     d = snap.documents.get(doc_id)
     if d is None or not Filters(viewer=viewer).may_see(d.audience):  # a hidden document is "not found"
         return None
+    words = terms(searcher.correct(query)) if query.strip() else []
     return DocumentDetail(
         doc_id=d.doc_id,
         title=d.title,
@@ -96,8 +97,13 @@ def document_detail(
         aliases=d.aliases,
         sections=d.sections,
         passages=[
-            PassageOut(passage_id=p.passage_id, section=p.section, text=p.text)
+            PassageOut(
+                passage_id=p.passage_id,
+                section=p.section,
+                text=p.text,
+                marks=utf16_spans(p.text, marked_words(p.text, words)) if words else [],
+            )
             for p in (snap.passages[r] for r in d.passage_rows)
         ],
-        terms=terms(searcher.correct(query)) if query.strip() else [],
+        terms=words,
     )

@@ -57,6 +57,9 @@ class PassageOut(BaseModel):
     passage_id: str
     section: str
     text: str
+    # with ?q=: the words of text to mark, as [start, end) offsets in UTF-16 code units (JavaScript's string indexes),
+    # matched as the snippets and the index match them
+    marks: list[tuple[int, int]] = []
 
 
 class DocumentDetail(BaseModel):
@@ -67,7 +70,7 @@ class DocumentDetail(BaseModel):
     aliases: list[str]
     sections: list[str]
     passages: list[PassageOut]
-    terms: list[str] = []  # the content words of ?q= as searched (spell-corrected), for the page to mark
+    terms: list[str] = []  # the content words of ?q= as searched (spell-corrected); passages' marks are theirs
 
 
 class Stats(BaseModel):

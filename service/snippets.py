@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import pairwise
 
-import snowballstemmer
-
+from indexer.lexical.tokens import tokenize
 from indexer.text import sentence_units
 
-_local = threading.local()  # a Snowball stemmer keeps state while it works: one per request thread
-_MONEY = {"salari", "pay", "paid", "earn", "wage", "compens", "bonus", "ote"}
+Key = tuple[str, ...]  # a word as the lexical index holds it: its tokens ("Salaries" -> ("salari",))
+_KEYS: dict[str, Key] = {}  # every word seen, bounded (see keys)
+_KEPT = 100_000
 # Weights against the query words' IDF weights, tuned on the tune split's answering passages (snippet holds the
 # answer: 0.71 with words alone, 0.82 with these).
 SEMANTIC = 15.0  # a sentence's cosine similarity to the query
@@ -22,18 +21,37 @@ ADJACENT = 1.5  # the sentence right after the best one, as the second
 _WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
 
 
-@lru_cache(maxsize=50_000)
-def stem(word: str) -> str:
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word.lower().strip(".'’-"))
+def keys(words: Iterable[str]) -> dict[str, Key]:
+    """Each word's tokens by the index's own tokenizer (FTS5's), so that a snippet marks what the search matched;
+    the words not seen before are tokenized in one call."""
+    words = set(words)
+    found = {w: k for w in words if (k := _KEYS.get(w)) is not None}  # one read: another thread may clear it
+    todo = sorted(words - found.keys())
+    if todo:
+        found.update(zip(todo, map(tuple, tokenize(todo)), strict=True))
+        if len(_KEYS) > _KEPT:
+            _KEYS.clear()
+        _KEYS.update((w, found[w]) for w in todo)
+    return found
+
+
+def key(word: str) -> Key:
+    return keys([word])[word]
+
+
+_MONEY = frozenset(keys("salary salaries pay paid earn earnings wage wages compensation bonus ote".split()).values())
+
+
+def parts(k: Key) -> set[Key]:
+    """What a query word matches in a text word, as the index matches it: any run of the word's tokens ("Analyst's" is
+    ("analyst", "s"), found by "analyst"; "on-call" is found by "call" and by "on-call")."""
+    return {k[i:j] for i in range(len(k)) for j in range(i + 1, len(k) + 1)}
 
 
 @lru_cache(maxsize=50_000)
-def unit_stems(unit: str) -> frozenset[str]:
-    """The stems of a sentence's words (sentences recur: every result of every query scores its passage's)."""
-    return frozenset(stem(w) for w in _WORD.findall(unit))
+def unit_keys(unit: str) -> frozenset[Key]:
+    """What a sentence's words match (sentences recur: every result of every query scores its passage's)."""
+    return frozenset(p for k in keys(_WORD.findall(unit)).values() for p in parts(k))
 
 
 def best_sentences(
@@ -55,14 +73,15 @@ def best_sentences(
     units = sentence_units(text)
     if not units:
         return ""
-    wanted = {stem(t): (weights or {}).get(t, 1.0) for t in terms}
+    term_keys = keys(terms)
+    wanted = {term_keys[t]: (weights or {}).get(t, 1.0) for t in terms if term_keys[t]}
     wants_figures = wants_number or bool(wanted.keys() & _MONEY)
 
     sims = sims or {}
     floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
 
     def score(u: str) -> float:
-        found = unit_stems(u) & wanted.keys()
+        found = unit_keys(u) & wanted.keys()
         figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
         return sum(wanted[s] for s in found) + figures + SEMANTIC * sims.get(u, floor)
 
@@ -101,15 +120,34 @@ def best_sentences(
     return out
 
 
+def marked_words(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """The [start, end) character spans of text's words that the index holds as one of the query's words."""
+    wanted = {k for k in keys(terms).values() if k}
+    if not wanted:
+        return []
+    matches = list(_WORD.finditer(text))
+    found = keys(m.group(0) for m in matches)
+    return [m.span() for m in matches if not wanted.isdisjoint(parts(found[m.group(0)]))]
+
+
+def utf16_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans as JavaScript counts (UTF-16 code units): a character beyond the BMP (an emoji) counts two."""
+    if text.isascii():
+        return spans
+
+    def at(i: int) -> int:
+        return len(text[:i].encode("utf-16-le")) // 2
+
+    return [(at(a), at(b)) for a, b in spans]
+
+
 def highlight(text: str, terms: list[str]) -> str:
-    """HTML-escapes text and wraps every word whose stem is a query term's stem in <mark>."""
-    wanted = {stem(t) for t in terms}
+    """HTML-escapes text and wraps every word that the index holds as one of the query's words in <mark>."""
     out, last = [], 0
-    for m in _WORD.finditer(text):
-        if stem(m.group(0)) in wanted:
-            out.append(html.escape(text[last : m.start()]))
-            out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
-            last = m.end()
+    for start, end in marked_words(text, terms):
+        out.append(html.escape(text[last:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 

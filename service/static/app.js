@@ -736,7 +736,6 @@
     meta.push("Source: " + d.source);
     el.docMeta.textContent = meta.join(" · ");
 
-    const pattern = termPattern(d.terms || []);
     const groups = [];
     for (const p of d.passages) {
       const last = groups[groups.length - 1];
@@ -765,7 +764,7 @@
           label.textContent = "Best match for your question";
           para.append(label);
         }
-        appendPassage(para, p.text, pattern);
+        appendPassage(para, p.text, p.marks || []);
         sec.append(para);
       }
       return sec;
@@ -810,40 +809,30 @@
     el.toc.hidden = false;
   }
 
-  function stem(t) {
-    for (const suffix of ["ies", "ing", "ers", "es", "ed", "er", "s", "y"]) {
-      if (t.length - suffix.length >= 4 && t.endsWith(suffix)) return t.slice(0, -suffix.length);
-    }
-    return t;
-  }
-
-  function termPattern(words) {
-    const stems = [...new Set(words.map(stem))].sort((a, b) => b.length - a.length);
-    if (!stems.length) return null;
-    const escaped = stems.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    return new RegExp("(?<![\\p{L}\\p{N}_$])(?:" + escaped.join("|") + ")[\\p{L}\\p{N}_'’]*", "giu");
-  }
-
-  function appendMarked(parent, text, pattern) {
-    if (!pattern) {
-      parent.append(document.createTextNode(text));
-      return;
-    }
+  /* text is the piece of a passage that starts at offset `at`; marks are the passage's [start, end) spans to mark
+     (the server's: the words the search matched, found by the index's own tokenizer). */
+  function appendMarked(parent, text, at, marks) {
     let last = 0;
-    for (const m of text.matchAll(pattern)) {
-      if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+    for (const [start, end] of marks) {
+      const a = Math.max(start - at, last);
+      const b = Math.min(end - at, text.length);
+      if (b <= a) continue;
+      if (a > last) parent.append(document.createTextNode(text.slice(last, a)));
       const mark = document.createElement("mark");
-      mark.textContent = m[0];
+      mark.textContent = text.slice(a, b);
       parent.append(mark);
-      last = m.index + m[0].length;
+      last = b;
     }
     if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
   }
 
   /* Lines starting with a bullet become a list; other lines become paragraphs. */
-  function appendPassage(parent, text, pattern) {
+  function appendPassage(parent, text, marks) {
     let list = null;
+    let offset = 0; // where the current raw line starts in text
     for (const raw of text.split("\n")) {
+      const lineStart = offset + (raw.length - raw.trimStart().length);
+      offset += raw.length + 1;
       const line = raw.trim();
       if (!line) continue;
       const bullet = /^[•·▪◦*-]\s+/.exec(line);
@@ -853,12 +842,12 @@
           parent.append(list);
         }
         const li = document.createElement("li");
-        appendMarked(li, line.slice(bullet[0].length), pattern);
+        appendMarked(li, line.slice(bullet[0].length), lineStart + bullet[0].length, marks);
         list.append(li);
       } else {
         list = null;
         const para = document.createElement("p");
-        appendMarked(para, line, pattern);
+        appendMarked(para, line, lineStart, marks);
         parent.append(para);
       }
     }

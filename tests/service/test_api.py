@@ -145,6 +145,9 @@ def test_documents_list_detail_and_404(mini_server):
     # with the question, the words the page marks in the document: as searched, spell-corrected, no stop words
     asked = mini_server.get(f"/api/documents/{nurse['doc_id']}", q="how much does a registred nurse earn").json()
     assert asked["terms"] == ["registered", "nurse", "earn"]
+    marked = {p["text"][a:b].lower() for p in asked["passages"] for a, b in p["marks"]}
+    assert marked == {"registered", "nurses", "nurse's", "nursing"}  # the forms the search matched, no other word
+    assert all(p["marks"] == [] for p in detail["passages"])
     missing = mini_server.get("/api/documents/no-such-career")
     assert missing.status_code == 404 and "no document" in missing.json()["detail"]
 

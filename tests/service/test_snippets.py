@@ -1,6 +1,6 @@
 """Snippets: the best-matching sentences, escaped, with the query's words marked."""
 
-from service.snippets import best_sentences, make_snippet
+from service.snippets import best_sentences, make_snippet, marked_words, utf16_spans
 
 TEXT = (
     "Nurses work long shifts. The NCLEX-RN exam is required before a first job.\n"
@@ -97,3 +97,18 @@ def test_snippets_are_safe_from_many_request_threads_at_once():
     with ThreadPoolExecutor(8) as pool:
         snippets = list(pool.map(lambda w: make_snippet(f"The {w} and {w}s matter.", [w]), words))
     assert all("<mark>" in s for s in snippets)
+
+
+def test_words_match_as_the_index_tokenizes_them():
+    """The index's tokenizer decides: a possessive and a hyphenated word are found by their parts, as the search finds
+    them; a word that only starts like a query word is not."""
+    text = "The Analyst's week: on-call duties, analysis and analytics."
+    marked = [text[a:b] for a, b in marked_words(text, ["analyst", "call"])]
+    assert marked == ["Analyst's", "on-call"]
+
+
+def test_mark_offsets_count_as_javascript_does():
+    text = "🚀 Nurses earn"
+    spans = marked_words(text, ["nurse"])
+    assert [text[a:b] for a, b in spans] == ["Nurses"] and utf16_spans(text, spans) == [(3, 9)]
+
