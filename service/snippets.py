@@ -42,10 +42,11 @@ def key(word: str) -> Key:
 _MONEY = frozenset(keys("salary salaries pay paid earn earnings wage wages compensation bonus ote".split()).values())
 
 
-def parts(k: Key) -> set[Key]:
+@lru_cache(maxsize=100_000)
+def parts(k: Key) -> frozenset[Key]:
     """What a query word matches in a text word, as the index matches it: any run of the word's tokens ("Analyst's" is
     ("analyst", "s"), found by "analyst"; "on-call" is found by "call" and by "on-call")."""
-    return {k[i:j] for i in range(len(k)) for j in range(i + 1, len(k) + 1)}
+    return frozenset(k[i:j] for i in range(len(k)) for j in range(i + 1, len(k) + 1))
 
 
 @lru_cache(maxsize=50_000)
@@ -126,8 +127,8 @@ def marked_words(text: str, terms: list[str]) -> list[tuple[int, int]]:
     if not wanted:
         return []
     matches = list(_WORD.finditer(text))
-    found = keys(m.group(0) for m in matches)
-    return [m.span() for m in matches if not wanted.isdisjoint(parts(found[m.group(0)]))]
+    hit = {w: not wanted.isdisjoint(parts(k)) for w, k in keys(m.group(0) for m in matches).items()}
+    return [m.span() for m in matches if hit[m.group(0)]]
 
 
 def utf16_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
