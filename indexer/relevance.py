@@ -72,9 +72,8 @@ def features(
     lead: bool,
 ) -> dict[str, float]:
     """The evidence for one result: `hit_tokens` are all its tokens and content-token pairs (title, aliases, heading
-    path, text),
-    `name_tokens` its career's title's and aliases', `name` the query's cosine with that name, `ranks` its (dense,
-    lexical) ranks, `lead` whether it is its career's first passage."""
+    path, text), `name_tokens` its career's title's and aliases', `name` the query's cosine with that name, `ranks`
+    its (dense, lexical) ranks, `lead` whether it is its career's first passage."""
     present = words_present(q.words, hit_tokens)
     dense_rank, lexical_rank = ranks
     hit_coverage = coverage(q.idf, present)
