@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer.lexical.base import LexicalRow, LexicalStore
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import K1, B, idf, query_phrases, row_terms, tokenize
+from indexer.lexical.tokens import K1, B, row_terms, tokenize
 from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
 BATCH = 2048  # rows tokenized at once
@@ -79,17 +79,8 @@ class Bm25MatrixStore(LexicalStore):
     def open(cls, path: Path, **params: str) -> Bm25MatrixStore:
         return cls(path.parent, Vocabulary(path), int(params.get("rows", 0)))
 
-    def query_weights(self, words: list[str]) -> dict[int, float]:
-        """Each word's phrase weighs its IDF, counted once per word, as FTS5 sums its OR-ed phrases."""
-        out: dict[int, float] = {}
-        for phrase in query_phrases(words, lambda t: (self._vocabulary.term(t) or (0, 0))[1]):
-            found = self._vocabulary.term(phrase)
-            if found is not None:
-                out[found[0]] = out.get(found[0], 0.0) + idf(self.rows, found[1])
-        return out
-
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        weights = self.query_weights(words)
+        weights = self._vocabulary.query_weights(words, self.rows)
         if not weights or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         scores = np.zeros(self.rows)

@@ -14,7 +14,7 @@ from qdrant_client import models
 from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import idf, query_phrases, row_terms, saturate, tokenize
+from indexer.lexical.tokens import row_terms, saturate, tokenize
 from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
 BATCH = 256
@@ -71,21 +71,9 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
             raise ValueError(f"Qdrant collection {store.collection} is missing")
         return store
 
-    def _term(self, term: str) -> tuple[int, int] | None:
-        assert self._vocabulary is not None
-        return self._vocabulary.term(term)
-
-    def query_vector(self, words: list[str]) -> dict[int, float]:
-        """Each word's phrase weighs its IDF, counted once per word, as FTS5 sums its OR-ed phrases."""
-        out: dict[int, float] = {}
-        for phrase in query_phrases(words, lambda t: (self._term(t) or (0, 0))[1]):
-            found = self._term(phrase)
-            if found is not None:
-                out[found[0]] = out.get(found[0], 0.0) + idf(self.rows, found[1])
-        return out
-
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        weights = self.query_vector(words)
+        assert self._vocabulary is not None
+        weights = self._vocabulary.query_weights(words, self.rows)
         if not weights or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         flt = None

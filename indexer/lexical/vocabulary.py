@@ -6,6 +6,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from indexer.lexical.tokens import idf, query_phrases
+
 TABLE = "lexical_terms"  # in the build's index.sqlite: term -> dimension and how many rows hold it
 
 
@@ -35,6 +37,16 @@ class Vocabulary:
         with self._lock:
             found = self._con.execute(f"SELECT id, rows FROM {TABLE} WHERE term = ?", (term,)).fetchone()
         return (int(found[0]), int(found[1])) if found else None
+
+    def query_weights(self, words: list[str], rows: int) -> dict[int, float]:
+        """The query as dimension -> weight: each word's phrase weighs its IDF over `rows` rows, counted once per
+        word, as FTS5 sums its OR-ed phrases."""
+        out: dict[int, float] = {}
+        for phrase in query_phrases(words, lambda t: (self.term(t) or (0, 0))[1]):
+            found = self.term(phrase)
+            if found is not None:
+                out[found[0]] = out.get(found[0], 0.0) + idf(rows, found[1])
+        return out
 
     def close(self) -> None:
         self._con.close()
