@@ -127,6 +127,11 @@ def test_missing_corrupt_and_foreign_indexes_are_refused_with_a_reason(tmp_path,
     (build / "passages.faiss").write_bytes(b"garbage")
     with pytest.raises(IndexUnavailable, match="damaged"):
         open_snapshot(copy)
+    shutil.copy(mini_index / "builds" / build.name / "passages.faiss", build / "passages.faiss")
+    rows = build / "lexical-rows.npy"
+    rows.write_bytes(rows.read_bytes()[:-40])  # the lexical matrix cut short, as a full disk would leave it
+    with pytest.raises(IndexUnavailable, match="damaged.*lexical"):
+        open_snapshot(copy)
 
 
 def test_ask_cli_prints_the_top_passage_and_json(mini_index):
