@@ -35,10 +35,6 @@ def keys(words: Iterable[str]) -> dict[str, Key]:
     return found
 
 
-def key(word: str) -> Key:
-    return keys([word])[word]
-
-
 _MONEY = frozenset(keys("salary salaries pay paid earn earnings wage wages compensation bonus ote".split()).values())
 
 
