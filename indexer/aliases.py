@@ -40,9 +40,12 @@ class AliasTitles:
                     owners.setdefault(words, set()).add(c.title)
         self._titles = {a: next(iter(t)) for a, t in owners.items() if len(t) == 1 and a not in titles}
         self._longest = max(map(len, self._titles), default=0)
+        self._firsts = {a[0] for a in self._titles}  # a word no alias starts with starts no lookup
 
     def _title_at(self, words: list[str], i: int) -> tuple[str, int] | None:
         """The title of the longest alias starting at word i (its last word may be plural), and its length."""
+        if words[i] not in self._firsts and _singular(words[i]) not in self._firsts:
+            return None
         for n in range(min(self._longest, len(words) - i), 0, -1):
             gram = tuple(words[i : i + n])
             for candidate in (gram, (*gram[:-1], _singular(gram[-1]))):

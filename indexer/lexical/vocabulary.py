@@ -9,6 +9,7 @@ from pathlib import Path
 from indexer.lexical.tokens import idf, query_phrases
 
 TABLE = "lexical_terms"  # in the build's index.sqlite: term -> dimension and how many rows hold it
+KEPT = 50_000  # terms remembered per open table
 
 
 def write_vocabulary(path: Path, ids: dict[str, int], hits: dict[str, int]) -> None:
@@ -31,12 +32,18 @@ class Vocabulary:
         except sqlite3.Error as exc:
             raise ValueError(f"{path.name}: {exc}") from None
         self._lock = threading.Lock()
+        self._known: dict[str, tuple[int, int] | None] = {}  # terms looked up before (queries share their words)
 
     def term(self, term: str) -> tuple[int, int] | None:
         """The term's dimension and how many rows hold it; None for a term no row holds."""
         with self._lock:
+            if term in self._known:
+                return self._known[term]
             found = self._con.execute(f"SELECT id, rows FROM {TABLE} WHERE term = ?", (term,)).fetchone()
-        return (int(found[0]), int(found[1])) if found else None
+            if len(self._known) >= KEPT:
+                self._known.clear()
+            self._known[term] = out = (int(found[0]), int(found[1])) if found else None
+        return out
 
     def query_weights(self, words: list[str], rows: int) -> dict[int, float]:
         """The query as dimension -> weight: each word's phrase weighs its IDF over `rows` rows, counted once per
