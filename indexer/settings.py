@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98 (scripts/scale_benchmark.py).
     vector_index: str = "auto"
     hnsw_m: int = 32
-    hnsw_ef_search: int = 128
+    hnsw_ef_search: int = 256
     # The lexical store: "bm25-matrix" (BM25 as memory-mapped arrays), "sqlite-fts5" (the same ranking by SQLite)
     # or "auto" (builds use bm25-matrix; a service accepts either). A service set to one refuses a build of the other.
     lexical_index: str = "auto"

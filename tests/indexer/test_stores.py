@@ -167,7 +167,7 @@ def test_a_build_with_another_vector_backend_is_refused_by_name(tmp_path, embedd
     index = tmp_path / "index"
     hnsw = Settings(vector_index="hnsw", reload_interval=0.3)
     result = build_index(MINI_CORPUS, index, hnsw, progress=False)
-    assert {"kind": "hnsw", "m": 32, "ef_search": 128}.items() <= result.manifest.stores["passages"].items()
+    assert {"kind": "hnsw", "m": 32, "ef_search": 256}.items() <= result.manifest.stores["passages"].items()
     hits = Searcher(open_snapshot(index, vector_index="hnsw"), embedder).search("ward nurse", k=1)
     assert hits[0].passage.title == "Registered Nurse"
     assert open_snapshot(index, vector_index="auto").manifest.stores["passages"]["kind"] == "hnsw"
