@@ -10,7 +10,7 @@ from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
 from indexer.snapshot import StoredPassage
 from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
-from service.snippets import make_snippet, marked_words, utf16_spans
+from service.snippets import learn_words, make_snippet, marked_words, utf16_spans
 
 
 def answer(
@@ -27,6 +27,8 @@ def answer(
     corrected = searcher.correct(query)
     hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
     vector = searcher.embed_query(corrected) if snippets and hits else None  # once for every snippet
+    if snippets:
+        learn_words(h.passage.text for h in hits)
     results = [
         Result(
             rank=h.rank,
