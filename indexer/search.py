@@ -25,7 +25,7 @@ MODES = ("hybrid", "dense", "lexical")
 # A query is searched on its first 32 words, as web search engines do: no question in our sets has more than 21, and
 # the model's time grows with the words it reads (a 1,000-character junk query: ~70 ms of embedding at 200 words).
 MAX_QUERY_WORDS = 32
-MAX_QUERY_TOKENS = 64  # word pieces the model reads of a query: 32 English words take ~40, 32 junk words ~120
+MAX_QUERY_TOKENS = 48  # word pieces the model reads of a query: eval questions take at most 45; 32 junk words ~120
 
 
 def one_blas_thread() -> None:
