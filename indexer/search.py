@@ -298,12 +298,13 @@ class Searcher:
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
         texts = len(snap.passages)
-        word_tokens = [sorted(t) for t in self._tokens.get(words, words)]
         docs = [snap.documents[h.passage.doc_id] for h in out]
-        name_tokens = self._tokens.get(
-            [("name", d.doc_id) for d in docs], [" ".join([d.title, *d.aliases]) for d in docs]
-        )
+        name_keys, name_texts = [("name", d.doc_id) for d in docs], [" ".join([d.title, *d.aliases]) for d in docs]
         hit_keys, hit_texts = [h.passage.row for h in out], [self._searchable(h.passage) for h in out]
+        query_key, query_text = ("query", tuple(words)), " ".join(words)
+        self._tokens.warm([*words, *name_keys, *hit_keys, query_key], [*words, *name_texts, *hit_texts, query_text])
+        word_tokens = [sorted(t) for t in self._tokens.get(words, words)]
+        name_tokens = self._tokens.get(name_keys, name_texts)
         hit_tokens, hit_pairs = self._tokens.get(hit_keys, hit_texts), self._tokens.pairs(hit_keys, hit_texts)
         idf, known = word_evidence(word_tokens, self.token_df, texts)
         q = QueryEvidence(
@@ -313,7 +314,7 @@ class Searcher:
             dense_mean=float(np.mean(dense)) if dense else 0.0,
             best_name=float(names.max()) if names is not None and len(names) else 0.0,
             max_idf=math.log(texts + 1) or 1.0,
-            pairs=self._tokens.pairs([("query", tuple(words))], [" ".join(words)])[0],
+            pairs=self._tokens.pairs([query_key], [query_text])[0],
         )
         for h, name_toks, hit_toks, pairs in zip(out, name_tokens, hit_tokens, hit_pairs, strict=True):
             p = h.passage

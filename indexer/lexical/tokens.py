@@ -123,6 +123,10 @@ class TokenSets:
         self._lock = threading.Lock()
         self._stop = frozenset(t for toks in tokenize(sorted(stop)) for t in toks)  # stop words as tokens
 
+    def warm(self, keys: Sequence[object], texts: Sequence[str]) -> None:
+        """Tokenizes the texts not kept yet in one call (each call costs ~0.5 ms whatever its size)."""
+        self._entries(keys, texts)
+
     def get(self, keys: Sequence[object], texts: Sequence[str]) -> list[frozenset[str]]:
         """Each text's set of tokens; `keys` name the texts (a word itself, a passage's row, ...)."""
         return [tokens for tokens, _ in self._entries(keys, texts)]
