@@ -76,7 +76,6 @@ def best_sentences(
     units = sentence_units(text)
     if not units:
         return ""
-    keys(w for u in units for w in _WORD.findall(u))  # the passage's new words in one call to the tokenizer
     term_keys = keys(terms)
     wanted = {term_keys[t]: (weights or {}).get(t, 1.0) for t in terms if term_keys[t]}
     wants_figures = wants_number or bool(wanted.keys() & _MONEY)
