@@ -4,6 +4,8 @@ backend."""
 
 from __future__ import annotations
 
+import random
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ from indexer import qdrant_link
 from indexer.build import build_index
 from indexer.lexical import factory as lexical_factory
 from indexer.lexical.base import LexicalRow
-from indexer.lexical.tokens import idf, query_phrases, tokenize
+from indexer.lexical.tokens import MARKER, TOKENIZER, idf, query_phrases, tokenize
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings
 from indexer.snapshot import IndexUnavailable, open_snapshot
@@ -126,6 +128,28 @@ def test_sparse_lexical_terms_are_fts5s_own():
         "nurs",
     ]
     assert idf(10, 9) == 1e-6 and idf(10, 1) > 1
+
+
+def test_remembered_tokens_are_fts5s_row_by_row(corpus_index):
+    """Words are tokenized once and remembered; a text's tokens are still exactly what FTS5 makes of it as a row,
+    whatever the script, combining marks, punctuation or the marker word that joins a batch."""
+    con = sqlite3.connect(":memory:")
+    con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}')")
+    con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    snap = open_snapshot(corpus_index)
+    texts = [p.text for p in snap.passages[:300]]
+    snap.close()
+    rng = random.Random(3)
+    pieces = [MARKER, MARKER.upper(), "é", "e\u0301", "ß", "İ", "ﬁ", "’", "—", "\u00a0", "\ue000", "\u19b0", "_", "."]
+    texts += ["".join(rng.choice(pieces) + rng.choice("ab 1") for _ in range(rng.randint(0, 12))) for _ in range(500)]
+    anything = ("".join(chr(rng.randint(0x20, 0x2FFFF)) for _ in range(8)) for _ in range(500))
+    texts += [t.encode("utf-8", "replace").decode() for t in anything]  # lone surrogates become "?"
+    con.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts, 1))
+    expected: list[list[str]] = [[] for _ in texts]
+    for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
+        expected[doc - 1].append(term)
+    assert tokenize(texts) == expected
+    assert tokenize(texts) == expected  # again, from what was remembered
 
 
 def test_hnsw_finds_what_flat_finds_on_real_vectors(corpus_index):
