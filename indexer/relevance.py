@@ -19,7 +19,7 @@ FEATURES = (
     "pair_coverage",  # share of the query's adjacent content-word pairs found adjacent there (hit_coverage if none)
     "vocab_coverage",  # share of the query's content words (IDF-weighted) the corpus holds at all
     "name",  # cosine of the query with the result's document name (title and aliases)
-    "best_name",  # the best such cosine over all documents
+    "best_name",  # the best such cosine over the candidates' documents
     "name_coverage",  # share of the query's content words (IDF-weighted) in the result's career title and aliases
     "rare_match",  # how rare the rarest query word the result holds is (its IDF over the highest IDF possible)
     "lead",  # 1 for a career's first passage (its overview), else 0

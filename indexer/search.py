@@ -178,13 +178,13 @@ class Searcher:
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector, its aliases followed by their career's title; the last few are kept, since the page
         asks for results and facet counts at once."""
-        text = self.embedder.clip(self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS)), MAX_QUERY_TOKENS)
+        expanded = self.alias_titles.expand(clip_words(query, MAX_QUERY_WORDS))
         with self._cache_lock:
-            vector = self._vectors.get(text)
-        if vector is None:
-            vector = self.embedder.encode([text])[0]
+            vector = self._vectors.get(expanded)
+        if vector is None:  # clipped only now: finding where to cut runs the model's tokenizer
+            vector = self.embedder.encode([self.embedder.clip(expanded, MAX_QUERY_TOKENS)])[0]
             with self._cache_lock:
-                self._vectors[text] = vector
+                self._vectors[expanded] = vector
                 if len(self._vectors) > 256:
                     self._vectors.popitem(last=False)
         return vector
@@ -263,11 +263,16 @@ class Searcher:
         hybrid = mode == "hybrid"
         named = self.named_careers(words) if hybrid else set()
         title_like = hybrid and names_a_job(query) and self.ends_like_a_name(words)
-        names = snap.name_vectors @ qvec if qvec is not None and snap.name_vectors is not None else None
         leads = {snap.documents[d].passage_rows[0] for d in named if snap.documents[d].passage_rows}
         if allowed is not None:
             leads = {row for row in leads if _contains(allowed, row)}
         rows = sorted(dense.keys() | lexical.keys() | leads)
+        passages = [snap.passages[row] for row in rows]
+        names = None
+        if qvec is not None and snap.name_vectors is not None:
+            # the name cosines of the candidates' documents only: all documents' cost 1 ms at 100k passages
+            docs = sorted({snap.doc_number[p.doc_id] for p in passages})
+            names = dict(zip(docs, map(float, snap.name_vectors[docs] @ qvec), strict=True))
         passage = np.zeros(len(rows))
         sentence = np.zeros(len(rows))
         if qvec is not None:
@@ -279,7 +284,6 @@ class Searcher:
             # a passage is as close as its closest sentence, too: long passages dilute a precise answer
             sentence = np.array([best.get(row, p) for row, p in zip(rows, passage, strict=True)], dtype=float)
         top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-        passages = [snap.passages[row] for row in rows]
         signals = Signals(
             rows=np.array(rows, dtype=np.int64),
             passage=passage,
@@ -287,13 +291,13 @@ class Searcher:
             lexical=np.array([lexical[row][1] / top_lex if row in lexical else 0.0 for row in rows]),
             lead=np.array([float(p.ordinal == 0 and p.doc_id in named) for p in passages]),
             name=np.array(
-                [float(names[snap.doc_number[p.doc_id]]) if title_like and names is not None else 0.0 for p in passages]
+                [names[snap.doc_number[p.doc_id]] if title_like and names is not None else 0.0 for p in passages]
             ),
             title_like=title_like,
         )
         return Candidates(signals, dense, lexical, words, names)
 
-    def _judge(self, out: list[Hit], candidates: list[Hit], words: list[str], names: np.ndarray | None) -> None:
+    def _judge(self, out: list[Hit], candidates: list[Hit], words: list[str], names: dict[int, float] | None) -> None:
         """Sets each returned hit's features and fitted relevance, from the query's words and its candidates."""
         snap = self.snapshot
         dense = [h.dense_score for h in candidates if h.dense_score is not None]
@@ -312,13 +316,13 @@ class Searcher:
             idf=idf,
             known=known,
             dense_mean=float(np.mean(dense)) if dense else 0.0,
-            best_name=float(names.max()) if names is not None and len(names) else 0.0,
+            best_name=max(names.values()) if names else 0.0,
             max_idf=math.log(texts + 1) or 1.0,
             pairs=self._tokens.pairs([query_key], [query_text])[0],
         )
         for h, name_toks, hit_toks, pairs in zip(out, name_tokens, hit_tokens, hit_pairs, strict=True):
             p = h.passage
-            name = float(names[snap.doc_number[p.doc_id]]) if names is not None else 0.0
+            name = names[snap.doc_number[p.doc_id]] if names is not None else 0.0
             ranks = (h.dense_rank, h.lexical_rank)
             h.features = features(q, h.dense_score or 0.0, hit_toks | pairs, name_toks, name, ranks, p.ordinal == 0)
             h.relevance = probability(self.config.relevance, h.features)
@@ -332,13 +336,14 @@ class Searcher:
 @dataclass
 class Candidates:
     """One query's candidate passages: their signals, each side's (rank, score) by row, the query's content words and
-    its cosine with every document's name vector (None without a query vector or name vectors)."""
+    its cosine with each candidate document's name vector, by document number (None without a query vector or name
+    vectors)."""
 
     signals: Signals
     dense: dict[int, tuple[int, float]]
     lexical: dict[int, tuple[int, float]]
     words: list[str]
-    names: np.ndarray | None
+    names: dict[int, float] | None
 
 
 def _contains(sorted_rows: np.ndarray, row: int) -> bool:
