@@ -196,7 +196,7 @@ class TokenSets:
         if todo:
             for i, toks in zip(todo, tokenize([texts[i] for i in todo]), strict=True):
                 content = [t for t in toks if t not in self._stop]
-                pairs = frozenset(f"{a} {b}" for a, b in pairwise(content))  # phrase_term, inlined: 4x faster
+                pairs = frozenset(f"{a} {b}" for a, b in pairwise(content))  # phrase_term, inlined: 1.8x faster
                 found[i] = (frozenset(toks), pairs)
             with self._lock:
                 if len(self._kept) + len(todo) > self._limit:
