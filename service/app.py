@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings
@@ -88,7 +89,12 @@ def viewer_of(request: Request) -> Viewer:
     return request.state.viewer
 
 
-VIEWER = Depends(viewer_of)
+async def _viewer(request: Request) -> Viewer:
+    """viewer_of as a dependency: async, since FastAPI hands a plain function to a worker thread."""
+    return viewer_of(request)
+
+
+VIEWER = Depends(_viewer)
 
 
 def create_app(index_dir: Path | None = None, settings: ServiceSettings | None = None, watch: bool = True) -> FastAPI:
@@ -213,7 +219,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         response_model_exclude_none=True,
         responses=_errors(401, 403, 422, 503),
     )
-    def search(
+    async def search(  # async, the search alone in a worker thread: one thread hop a request instead of three
         q: str = Query(
             ...,
             description="the question, 1-1000 characters after trimming",
@@ -237,8 +243,8 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         if len(query) > MAX_QUERY_CHARS:
             raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
         current = searcher()
-        response = answer(
-            current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
+        response = await run_in_threadpool(
+            answer, current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
         )
         metrics.observe_search(mode, len(response.results), response.no_match)
         log_search(response, k, Filters(doc, title, section), snippets, started, current, viewer)
