@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     texts = result.embedded + result.cached
+    reused = f" ({result.reused_files} files unchanged, not parsed again)" if result.reused_files else ""
     print(
-        f"built {m.build_id} in {m.seconds:.1f} s: {m.documents} documents, {m.passages} passages, "
+        f"built {m.build_id} in {m.seconds:.1f} s: {m.documents} documents{reused}, {m.passages} passages, "
         f"{texts} texts ({result.embedded} embedded, {result.cached} from the cache) -> {result.path}"
     )
     if result.cache_note:

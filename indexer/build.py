@@ -17,6 +17,7 @@ from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
 from indexer.embedder import Embedder, embedder_identity, get_embedder
 from indexer.lexical import factory as lexical_factory
 from indexer.models import PATH_SEP, Document, Passage, ReadResult, Section, Skipped
+from indexer.parse_cache import PARSE_CACHE_FILE, ParseCache
 from indexer.passages import passages_of
 from indexer.recipe import build_recipe, recipe_fingerprint
 from indexer.settings import Settings
@@ -59,7 +60,8 @@ class BuildResult:
     up_to_date: bool = False  # nothing to do: the live build already has this corpus and recipe
     embedded: int = 0  # texts the model embedded
     cached: int = 0  # texts whose vectors came from the embedding cache
-    cache_note: str = ""  # what was wrong with the cache, if anything, and what the build did about it
+    cache_note: str = ""  # what was wrong with a cache, if anything, and what the build did about it
+    reused_files: int = 0  # files unchanged since an earlier build, whose documents came from the parse cache
 
 
 def cache_path(index_dir: Path, settings: Settings) -> Path:
@@ -120,6 +122,7 @@ def _build_locked(
         live = live_build_if_up_to_date(corpus, index_dir, settings)
         if live is not None:
             return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
+    identity = embedder_identity(settings)
 
     with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
 
@@ -127,13 +130,19 @@ def _build_locked(
             bar.total = total
             bar.update(done - bar.n)
 
-        reader = CorpusReader(corpus, settings.max_file_mb)
+        parsed = ParseCache(index_dir / PARSE_CACHE_FILE, recipe_fingerprint(build_recipe(settings, identity)))
+        reader = CorpusReader(corpus, settings.max_file_mb, parsed)
         documents: list[Document] = []
         passages: list[Passage] = []
-        for doc in reader.documents(progress=files_read):  # one file at a time: its passages are what is kept
-            passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
-            doc.sections = [Section(s.path) for s in doc.sections]  # the labels stay (documents table), not the text
-            documents.append(doc)
+        try:
+            for doc in reader.documents(progress=files_read):  # one file at a time: its passages are what is kept
+                passages.extend(passages_of(doc, settings.passage_min_words, settings.passage_max_words))
+                doc.sections = [Section(s.path) for s in doc.sections]  # the labels stay (documents table)
+                documents.append(doc)
+        except BaseException:
+            parsed.close()  # what this build parsed is not kept, and nothing is dropped
+            raise
+        parsed.finish()
     result = ReadResult(documents, reader.skipped, reader.fingerprint)
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in result.skipped[:3])
@@ -159,7 +168,6 @@ def _build_locked(
     # from here on, a killed build leaves only this folder (and its collection) behind
     partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
     try:
-        identity = embedder_identity(settings)
         vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
         try:
             passage_vectors, sentence_vectors, name_vectors = vectors.embed(
@@ -213,7 +221,10 @@ def _build_locked(
         raise
     if remote:  # the collections of builds whose folders are gone (pruned or killed), never the live one's
         remote.prune({p.name for p in (index_dir / BUILDS).iterdir()})
-    return BuildResult(manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, vectors.note)
+    note = "; ".join(n for n in (vectors.note, parsed.note) if n)
+    return BuildResult(
+        manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, note, parsed.hits
+    )
 
 
 def _stores(settings: Settings, rows: int, remote: BuildCollection | None) -> dict:

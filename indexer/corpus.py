@@ -10,6 +10,7 @@ from pathlib import Path
 
 from indexer.models import Document, ReadResult, Skipped
 from indexer.noise import repeated_noise
+from indexer.parse_cache import ParseCache
 from indexer.readers import SUPPORTED_SUFFIXES, ReadError, reader_for
 from indexer.readers.decode import decode_text
 from indexer.text import slugify
@@ -102,10 +103,11 @@ class CorpusReader:
     """Reads a corpus one file at a time: documents() yields each file's documents (ids assigned) as it is parsed,
     so a build holds passages, never every file's bytes; skipped and fingerprint are complete once it is done."""
 
-    def __init__(self, root: Path, max_file_mb: float = 20.0) -> None:
+    def __init__(self, root: Path, max_file_mb: float = 20.0, cache: ParseCache | None = None) -> None:
         self.files, self.skipped = scan(root, max_file_mb)
         self.fingerprint = ""
         self.noise: frozenset[str] = frozenset()
+        self.cache = cache  # documents parsed by earlier builds, by file bytes
 
     def documents(self, progress: Callable[[int, int], None] | None = None) -> Iterator[Document]:
         # a first pass over the plain-text files only: their repeated lines (navigation, footers) are noise
@@ -116,8 +118,14 @@ class CorpusReader:
         for done, (rel, data) in enumerate(_payloads(self.files, self.skipped), 1):
             if progress:
                 progress(done, total)
-            digests.append((rel, hashlib.sha256(data).digest()))
-            docs = self._parse(rel, data)
+            digest = hashlib.sha256(data).digest()
+            digests.append((rel, digest))
+            key = self.cache.key(self.noise, rel, digest) if self.cache else b""
+            docs = self.cache.get(key) if self.cache else None
+            if docs is None:
+                docs = self._parse(rel, data)
+                if self.cache and docs:  # a skipped file is read again, so that its reason is reported again
+                    self.cache.put(key, docs)
             del data
             ids.assign(docs)
             yield from docs
