@@ -32,6 +32,8 @@ class ParseCache:
         self.recipe = recipe
         self.hits = 0
         self.note = ""
+        self._noise: frozenset[str] | None = None
+        self._noise_digest = b""
         self._con: sqlite3.Connection | None = self._open()
 
     def _open(self) -> sqlite3.Connection | None:
@@ -53,8 +55,10 @@ class ParseCache:
         return None
 
     def key(self, noise: frozenset[str], source: str, digest: bytes) -> bytes:
-        h = hashlib.sha256(self.recipe.encode())
-        h.update("\n".join(sorted(noise)).encode("utf-8", "surrogatepass") + b"\0")
+        if self._noise is not noise:  # one corpus, one noise set: hashed once
+            text = "\n".join(sorted(noise)).encode("utf-8", "surrogatepass")
+            self._noise, self._noise_digest = noise, hashlib.sha256(text).digest()
+        h = hashlib.sha256(self.recipe.encode() + b"\0" + self._noise_digest)
         h.update(source.encode("utf-8", "surrogatepass") + b"\0" + digest)
         return h.digest()
 
