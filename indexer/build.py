@@ -123,6 +123,7 @@ def _build_locked(
         if live is not None:
             return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
     identity = embedder_identity(settings)
+    recipe = build_recipe(settings, identity)
 
     with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
 
@@ -130,7 +131,7 @@ def _build_locked(
             bar.total = total
             bar.update(done - bar.n)
 
-        parsed = ParseCache(index_dir / PARSE_CACHE_FILE, recipe_fingerprint(build_recipe(settings, identity)))
+        parsed = ParseCache(index_dir / PARSE_CACHE_FILE, recipe_fingerprint(recipe))
         reader = CorpusReader(corpus, settings.max_file_mb, parsed)
         documents: list[Document] = []
         passages: list[Passage] = []
@@ -193,7 +194,6 @@ def _build_locked(
             bar.update()
             partial.write_texts(result.documents, passages, stores["lexical"][0], **stores["lexical"][1])
             bar.update()
-        recipe = build_recipe(settings, identity)
         manifest = Manifest(
             build_id=build_id,
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
