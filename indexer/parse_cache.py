@@ -38,6 +38,7 @@ class ParseCache:
 
     def _open(self) -> sqlite3.Connection | None:
         for attempt in (1, 2):
+            con = None
             try:
                 con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 con.execute("CREATE TABLE IF NOT EXISTS parsed (key BLOB PRIMARY KEY, docs TEXT, used INTEGER)")
@@ -45,13 +46,19 @@ class ParseCache:
                 con.execute("BEGIN")
                 return con
             except sqlite3.Error as exc:
+                if con is not None:
+                    con.close()
                 if attempt == 2:
                     self.note = f"parse cache not used ({exc})"
                     return None
                 self.note = f"parse cache was unreadable ({exc}); started a new one"
                 log.warning("parse cache %s was unreadable (%s); starting a new one", self.path, exc)
-                for suffix in ("", "-journal", "-wal", "-shm"):
-                    Path(str(self.path) + suffix).unlink(missing_ok=True)
+                try:
+                    for suffix in ("", "-journal", "-wal", "-shm"):
+                        Path(str(self.path) + suffix).unlink(missing_ok=True)
+                except OSError as gone:
+                    self.note = f"parse cache not used ({exc}; cannot remove it: {gone.strerror})"
+                    return None
         return None
 
     def key(self, noise: frozenset[str], source: str, digest: bytes) -> bytes:
