@@ -113,6 +113,36 @@ def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
         fts.close(), matrix.close(), snap.close()
 
 
+def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_path, monkeypatch):
+    """Rows counted a batch at a time (two rows here) score as FTS5 scores them: an empty row or field, a word in
+    several fields, and two words that only meet across a field's edge, which is no phrase."""
+    from indexer.lexical import bm25_matrix
+    from indexer.lexical.sqlite_fts import SqliteFtsStore
+
+    monkeypatch.setattr(bm25_matrix, "BATCH", 2)
+    rows = [
+        LexicalRow(0, "Registered Nurse", "RN", "Salary", "Night shift nurses earn more; nurse pay, nurse hours."),
+        LexicalRow(1, "", "", "", ""),
+        LexicalRow(2, "Electrician", "", "Night Shift", "Electricians rarely work a night shift."),
+        LexicalRow(3, "Nurse Educator", "", "", "Teaches nurses."),
+        LexicalRow(4, "Electrician", "sparky", "Overview", "Wires buildings, and salary rises with the licence."),
+    ]
+    (tmp_path / "fts").mkdir()
+    (tmp_path / "matrix").mkdir()
+    fts = SqliteFtsStore.open(tmp_path / "fts" / "db", **SqliteFtsStore.write(tmp_path / "fts" / "db", rows))
+    matrix = lexical_factory.load(
+        tmp_path / "matrix" / "db", bm25_matrix.Bm25MatrixStore.write(tmp_path / "matrix" / "db", rows)
+    )
+    try:
+        for words in (["nurse"], ["night-shift"], ["rn-salary"], ["nurse-rn"], ["salary", "nurse"], ["sparky"]):
+            a, b = fts.search(words, 10), matrix.search(words, 10)
+            assert [r for r, _ in a] == [r for r, _ in b], words
+            assert np.allclose([s for _, s in a], [s for _, s in b], rtol=1e-5), words
+        assert matrix.search(["rn-salary"], 10) == []  # "RN" ends one field, "Salary" starts the next
+    finally:
+        fts.close(), matrix.close()
+
+
 def test_sparse_lexical_terms_are_fts5s_own():
     """FTS5's Porter leaves words under 3 letters alone and stems "-logy" to "-log"; a hyphenated or possessive word
     is a two-token phrase; a longer one stands for its rarest pair; a word in most rows weighs next to nothing."""
