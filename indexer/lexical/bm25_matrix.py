@@ -33,14 +33,13 @@ _PAIR = 32  # a pair's key: (first token's number + 1) << 32 | second token's nu
 
 @dataclass
 class _Counted:
-    """One batch's entries, one per distinct term of each row (grouped by row), and its rows' token count."""
+    """One batch's entries, one per distinct term of each row, and its rows' lengths."""
 
     owner: np.ndarray  # the entry's row
     term: np.ndarray  # its term number
     freq: np.ndarray  # the term's field-weighted frequency in the row
-    length: np.ndarray  # the row's length in tokens (all fields)
-    tokens: int
-    rows: int
+    rows: np.ndarray  # the batch's row numbers
+    lengths: np.ndarray  # and their lengths in tokens (all fields)
 
 
 class _Terms:
@@ -55,7 +54,6 @@ class _Terms:
     def count(self, batch: list[LexicalRow]) -> _Counted:
         fields = tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)])
         sizes = np.fromiter(map(len, fields), np.int64, len(fields))
-        row_sizes = sizes.reshape(-1, 4).sum(axis=1)
         flat = [t for toks in fields for t in toks]
         tokens = self.tokens
         for t in flat:
@@ -81,23 +79,21 @@ class _Terms:
         term_of[by_first] = np.fromiter(map(ids.__getitem__, met), np.int64, len(met))
         row = field // 4
         cell, at = np.unique(row * len(ids) + term_of[inverse], return_inverse=True)
-        local = cell // len(ids) if len(ids) else cell
+        rows = np.array([r.row for r in batch], dtype=np.int32)
         return _Counted(
-            owner=np.array([r.row for r in batch], dtype=np.int32)[local],
+            owner=rows[cell // len(ids)] if len(ids) else rows[:0],
             term=cell % len(ids) if len(ids) else cell,
             freq=np.bincount(at, weights=_FIELD_WEIGHTS[field % 4], minlength=len(cell)),
-            length=row_sizes[local].astype(np.float64),
-            tokens=int(row_sizes.sum()),
-            rows=len(batch),
+            rows=rows,
+            lengths=sizes.reshape(-1, 4).sum(axis=1).astype(np.float64),
         )
 
-    def names(self) -> list[str]:
+    def names(self) -> Iterator[str]:
         """Each term's text, by term number: a token, or a pair as `tokens.phrase_term` writes it."""
         token = list(self.tokens)
         low = (1 << _PAIR) - 1
-        return [
-            token[key] if key <= low else phrase_term((token[(key >> _PAIR) - 1], token[key & low])) for key in self.ids
-        ]
+        for key in self.ids:
+            yield token[key] if key <= low else phrase_term((token[(key >> _PAIR) - 1], token[key & low]))
 
 
 class Bm25MatrixStore(LexicalStore):
@@ -126,9 +122,13 @@ class Bm25MatrixStore(LexicalStore):
         owner = np.concatenate([c.owner for c in counted] or [np.zeros(0, np.int32)])
         term = np.concatenate([c.term for c in counted] or [np.zeros(0, np.int64)])
         freq = np.concatenate([c.freq for c in counted] or [np.zeros(0)])
-        length = np.concatenate([c.length for c in counted] or [np.zeros(0)])
-        n = sum(c.rows for c in counted)
-        average = sum(c.tokens for c in counted) / n if n else 1.0
+        rows_at = np.concatenate([c.rows for c in counted] or [np.zeros(0, np.int32)])
+        lengths = np.concatenate([c.lengths for c in counted] or [np.zeros(0)])
+        n = len(rows_at)
+        average = lengths.sum() / n if n else 1.0
+        by_row = np.zeros(int(rows_at.max()) + 1 if n else 0)
+        by_row[rows_at] = lengths
+        length = by_row[owner]  # each entry's row length
         # bm25()'s saturated term frequency (tokens.saturate, vectorized); the query brings the IDF
         norm = K1 * (1 - B + B * length / (average or 1.0))
         weight = (freq * (K1 + 1) / (freq + norm)).astype(np.float32)
@@ -138,8 +138,7 @@ class Bm25MatrixStore(LexicalStore):
         np.save(folder / OFFSETS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
         np.save(folder / ROWS, owner[order])
         np.save(folder / WEIGHTS_FILE, weight[order])
-        names = table.names()
-        write_vocabulary(path, {t: i for i, t in enumerate(names)}, dict(zip(names, counts.tolist(), strict=True)))
+        write_vocabulary(path, zip(table.names(), range(len(counts)), counts.tolist(), strict=True))
         return {"kind": cls.kind, "rows": n}
 
     @classmethod

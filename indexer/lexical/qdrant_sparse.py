@@ -56,7 +56,7 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
                     models.PointStruct(id=r.row * q.KINDS + q.LEXICAL, vector={q.SPARSE: vector}, payload=payload)
                 )
             store._call(lambda points=points: store.client.upsert(store.collection, points, wait=True))
-        write_vocabulary(path, ids, hits)
+        write_vocabulary(path, ((t, i, hits[t]) for t, i in ids.items()))
         store.rows = len(rows)
         config = store.config()
         (path.parent / POINTER).write_text(json.dumps(config))
@@ -94,4 +94,3 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
     def close(self) -> None:
         if self._vocabulary is not None:
             self._vocabulary.close()
-

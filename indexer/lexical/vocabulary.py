@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from indexer.lexical.tokens import idf, query_phrases
@@ -12,11 +13,12 @@ TABLE = "lexical_terms"  # in the build's index.sqlite: term -> dimension and ho
 KEPT = 50_000  # terms remembered per open table
 
 
-def write_vocabulary(path: Path, ids: dict[str, int], hits: dict[str, int]) -> None:
+def write_vocabulary(path: Path, terms: Iterable[tuple[str, int, int]]) -> None:
+    """Writes (term, dimension, rows holding it) triples; they stream, so millions of terms need no second table."""
     con = sqlite3.connect(path)
     try:
         con.execute(f"CREATE TABLE {TABLE} (term TEXT PRIMARY KEY, id INTEGER NOT NULL, rows INTEGER NOT NULL)")
-        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?)", ((t, i, hits[t]) for t, i in ids.items()))
+        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?)", terms)
         con.commit()
     finally:
         con.close()
