@@ -13,7 +13,7 @@ import numpy as np
 from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
 from indexer.fusion import Signals, dense_scores, fuse
-from indexer.lexical.tokens import TokenSets, token_frequencies
+from indexer.lexical.tokens import TokenSets
 from indexer.query import STOPWORDS, clip_words, names_a_job, terms
 from indexer.ranking import RankingConfig, load_ranking
 from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
@@ -133,7 +133,7 @@ class Searcher:
         self._name_ends = {t[-1] for d in docs for t in map(terms, [d.title, *d.aliases]) if t}
         self.alias_titles = AliasTitles(Career(d.title, d.aliases) for d in docs)
         # the lexical tokenizer's document frequencies: how known and how rare a query word is, for relevance
-        self.token_df = token_frequencies(map(self._searchable, snapshot.passages))
+        self.token_df = snapshot.token_rows()
         self._tokens = TokenSets(stop=STOPWORDS)
 
     def _searchable(self, p: StoredPassage) -> str:

@@ -175,6 +175,10 @@ class IndexSnapshot:
         """Top n passages matching any of the words (higher is better), among `allowed` rows if given."""
         return self.lexical_store.search(words, n, allowed)
 
+    def token_rows(self) -> dict[str, int]:
+        """How many passages hold each lexical token (the lexical store's own count)."""
+        return self.lexical_store.token_rows()
+
     def unreachable(self) -> str | None:
         """Why this build's stores cannot answer now (their server is down), else None."""
         return self.passage_store.unreachable() or self.lexical_store.unreachable()

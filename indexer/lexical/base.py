@@ -43,6 +43,11 @@ class LexicalStore(ABC):
         """The n rows that best match any of the words (each a literal word, never query syntax), best first; with
         `allowed` (row numbers), only among those."""
 
+    @abstractmethod
+    def token_rows(self) -> dict[str, int]:
+        """How many rows hold each token (the lexical tokenizer's, in any field): the relevance model's document
+        frequencies, read from what the store already counted."""
+
     def config(self) -> dict:
         return {"kind": self.kind}
 

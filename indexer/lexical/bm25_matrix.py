@@ -163,6 +163,9 @@ class Bm25MatrixStore(LexicalStore):
         found = found[np.lexsort((found, -scores[found]))]
         return [(int(r), float(scores[r])) for r in found]
 
+    def token_rows(self) -> dict[str, int]:
+        return self._vocabulary.token_rows()
+
     def config(self) -> dict:
         return {"kind": self.kind, "rows": self.rows}
 

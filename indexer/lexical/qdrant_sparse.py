@@ -88,6 +88,10 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         hits = [(int(p.id) // q.KINDS, float(p.score)) for p in found.points if p.score > 0]
         return sorted(hits, key=lambda h: (-h[1], h[0]))
 
+    def token_rows(self) -> dict[str, int]:
+        assert self._vocabulary is not None
+        return self._vocabulary.token_rows()
+
     def config(self) -> dict:
         return {"kind": self.kind, "collection": self.collection, "rows": self.rows, **self._where.record()}
 

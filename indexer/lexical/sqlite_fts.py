@@ -77,5 +77,10 @@ class SqliteFtsStore(LexicalStore):
             ).fetchall()
         return [(int(r), float(s)) for r, s in rows]
 
+    def token_rows(self) -> dict[str, int]:
+        # FTS5's own count of the rows holding each token, through a temporary fts5vocab table on this connection
+        self.con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.token_rows USING fts5vocab(main, passages_fts, row)")
+        return dict(self.con.execute("SELECT term, doc FROM temp.token_rows"))
+
     def close(self) -> None:
         self.con.close()

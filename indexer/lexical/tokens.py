@@ -16,7 +16,6 @@ K1, B = 1.2, 0.75  # FTS5's bm25() constants
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # the FTS5 store's (sqlite_fts.py)
 BATCH = 2048  # texts per in-memory FTS5 table
 RENEW = 256_000  # characters written to a scratch table, after which the next call makes a new one
-_WORD = re.compile(r"[^\W_]+")  # a stretch the tokenizer never splits further (letters and digits)
 # stretches between ASCII separators (every ASCII character but a letter or digit separates in unicode61); the rest
 # of Unicode is left to FTS5, whose Unicode 6.1 tables differ from Python's (combining marks, private use, ...)
 _CUT = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
@@ -105,19 +104,6 @@ def _scratch() -> sqlite3.Connection:
 
 def tokens(text: str) -> list[str]:
     return tokenize([text])[0]
-
-
-def token_frequencies(texts: Iterable[str]) -> Counter[str]:
-    """In how many of the texts each token occurs; each distinct word is tokenized once, so that this stays cheap."""
-    words: Counter[str] = Counter()
-    for text in texts:
-        words.update(set(_WORD.findall(text.lower())))
-    distinct = list(words)
-    out: Counter[str] = Counter()
-    for word, toks in zip(distinct, tokenize(distinct), strict=True):
-        for t in set(toks):
-            out[t] += words[word]
-    return out
 
 
 def phrase_term(toks: Sequence[str]) -> str:

@@ -57,5 +57,10 @@ class Vocabulary:
                 out[found[0]] = out.get(found[0], 0.0) + idf(rows, found[1])
         return out
 
+    def token_rows(self) -> dict[str, int]:
+        """Each single token's row count (pairs, which hold a space, left out)."""
+        with self._lock:
+            return dict(self._con.execute(f"SELECT term, rows FROM {TABLE} WHERE instr(term, ' ') = 0"))
+
     def close(self) -> None:
         self._con.close()

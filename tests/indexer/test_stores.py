@@ -83,6 +83,10 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
         assert store.search(["OR", "NEAR(", "text:*"], 10) == []  # words, never query syntax
         assert [r for r, _ in store.search(["nurse", "salary"], 10, allowed=np.array([1, 2]))] in ([1, 2], [2, 1])
         assert store.search(["nurse"], 10, allowed=np.array([2])) == []
+        # rows holding each token, once per row however often ("Nurse", "Nurses"): the relevance model's counts
+        counts = store.token_rows()
+        assert counts["nurs"] == 2 and counts["electrician"] == 2 and counts["licenc"] == 1
+        assert not any(" " in t for t in counts)  # single tokens, no phrases
     finally:
         store.close()
 
