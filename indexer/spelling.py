@@ -7,7 +7,9 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 
+import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein, Indel
 from symspellpy import SymSpell, Verbosity
 
@@ -35,6 +37,7 @@ def english_words() -> frozenset[str]:
 
 MAX_EDITS = 2
 MAX_CANDIDATES = 16
+CHUNK = 4096  # texts counted at once
 
 
 def _max_edits(word: str) -> int:
@@ -44,20 +47,35 @@ def _max_edits(word: str) -> int:
 class Speller:
     def __init__(self, texts: Iterable[str]) -> None:
         counts: Counter[str] = Counter()
-        passage_freq: Counter[str] = Counter()  # in how many texts a word occurs
-        ids: dict[str, int] = {}
-        pairs: Counter[int] = Counter()  # content words seen next to each other ("principal data"), keyed by ids
-        for text in texts:
-            words = _WORD.findall(text.lower())
-            counts.update(words)
-            passage_freq.update(set(words))
-            content = [ids.setdefault(w, len(ids)) for w in words if w not in STOPWORDS]
-            pairs.update((a << 32) | b for a, b in zip(content, content[1:], strict=False))
+        ids: dict[str, int] = {}  # every word's number (pairs are keyed by them)
+        stop: list[bool] = []  # by number: whether the word is a stop word
+        seen, pairs = [], []  # per chunk of texts: (text, word) keys, and adjacent content words' (word, word) keys
+        it = iter(texts)
+        # counted in numpy, a chunk of texts at a time: at 100k passages a Counter per text took ~8 s of each reload
+        while chunk := [_WORD.findall(t.lower()) for t in islice(it, CHUNK)]:
+            flat = [w for words in chunk for w in words]
+            counts.update(flat)
+            for w in counts.keys() - ids.keys():
+                ids[w] = len(ids)
+                stop.append(w in STOPWORDS)
+            number = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+            owner = np.repeat(np.arange(len(chunk)), [len(words) for words in chunk])
+            keys = np.sort((owner << 32) | number)  # sorted, then deduplicated: faster than numpy's hashed unique
+            seen.append(keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys)
+            content = ~np.array(stop)[number]
+            number, owner = number[content], owner[content]
+            # content words seen next to each other ("principal data"), within one text
+            same = owner[1:] == owner[:-1]
+            pairs.append((number[:-1][same] << 32) | number[1:][same])
+        in_texts = np.bincount(np.concatenate(seen or [np.zeros(0, np.int64)]) & 0xFFFFFFFF, minlength=len(ids))
+        passage_freq = Counter(dict(zip(ids, in_texts.tolist(), strict=True)))  # in how many texts a word occurs
+        keys, times = np.unique(np.concatenate(pairs or [np.zeros(0, np.int64)]), return_counts=True)
+        pairs_seen = dict(zip(keys.tolist(), times.tolist(), strict=True))
         self.counts = counts
         self.passage_freq = passage_freq
         self.english = english_words()
         self._ids = ids
-        self._pairs = pairs
+        self._pairs = pairs_seen
         self._words = sorted(counts)  # sorted: "does a longer word begin with this one" is a bisection
         # Symmetric-delete index: the words within two edits of a typo are found by looking up the typo's own
         # deletions, at a cost that does not grow with the vocabulary (a scan of it did: ~200 ms per junk query).

@@ -80,3 +80,19 @@ def test_questions_are_corrected_against_the_corpus_as_before(corpus_index):
     assert {q: searcher.correct(q) for q in KNOWN} == KNOWN
     junk = " ".join(f"qzx{i}vbnw kjhgfdsa" for i in range(60))[:1000]  # nothing near: every word left as typed
     assert searcher.correct(junk) == " ".join(junk.split()[:32])  # and searched on its first 32 words
+
+
+def test_counts_hold_across_chunks_of_texts(monkeypatch):
+    """Texts are counted a few at a time: how many texts hold a word, and which content words stand together, come
+    out the same whatever the chunk size, and two texts never make a pair across their boundary."""
+    from indexer import spelling
+
+    texts = [*TEXTS, "engineer", "salary of the principal", "nurse nurse nurse"]
+    whole = Speller(texts)
+    monkeypatch.setattr(spelling, "CHUNK", 2)
+    chunked = Speller(texts)
+    assert chunked.counts == whole.counts and chunked.passage_freq == whole.passage_freq
+    assert chunked.passage_freq["nurse"] == 2 and chunked.counts["nurse"] == 4
+    assert chunked._pair("principal", "engineer") == whole._pair("principal", "engineer") == 3
+    assert chunked._pair("salary", "principal") == 1  # "of the" between them are stop words
+    assert chunked._pair("engineer", "salary") == 0  # the end of one text and the start of the next
