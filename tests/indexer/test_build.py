@@ -132,6 +132,11 @@ def test_missing_corrupt_and_foreign_indexes_are_refused_with_a_reason(tmp_path,
     rows.write_bytes(rows.read_bytes()[:-40])  # the lexical matrix cut short, as a full disk would leave it
     with pytest.raises(IndexUnavailable, match="damaged.*lexical"):
         open_snapshot(copy)
+    shutil.copy(mini_index / "builds" / build.name / rows.name, rows)
+    sentences = build / "sentences.faiss"  # flat stores are memory-mapped: one cut short is refused at once
+    sentences.write_bytes(sentences.read_bytes()[:-400])
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        open_snapshot(copy)
 
 
 def test_ask_cli_prints_the_top_passage_and_json(mini_index):
