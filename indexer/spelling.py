@@ -49,9 +49,11 @@ class Speller:
         counts: Counter[str] = Counter()
         ids: dict[str, int] = {}  # every word's number (pairs are keyed by them)
         stop: list[bool] = []  # by number: whether the word is a stop word
-        seen, pairs = [], []  # per chunk of texts: (text, word) keys, and adjacent content words' (word, word) keys
+        in_texts = np.zeros(0, np.int64)  # by number: in how many texts the word occurs
+        pairs: Counter[int] = Counter()  # content words seen next to each other, keyed by their numbers
         it = iter(texts)
-        # counted in numpy, a chunk of texts at a time: at 100k passages a Counter per text took ~8 s of each reload
+        # counted in numpy, a chunk of texts at a time (each chunk reduced before the next, to keep memory flat): at
+        # 100k passages a Counter per text took ~8 s of each reload
         while chunk := [_WORD.findall(t.lower()) for t in islice(it, CHUNK)]:
             flat = [w for words in chunk for w in words]
             counts.update(flat)
@@ -61,21 +63,21 @@ class Speller:
             number = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
             owner = np.repeat(np.arange(len(chunk)), [len(words) for words in chunk])
             keys = np.sort((owner << 32) | number)  # sorted, then deduplicated: faster than numpy's hashed unique
-            seen.append(keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys)
+            distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+            in_texts = np.pad(in_texts, (0, len(ids) - len(in_texts)))
+            in_texts += np.bincount(distinct & 0xFFFFFFFF, minlength=len(ids))
             content = ~np.array(stop)[number]
             number, owner = number[content], owner[content]
             # content words seen next to each other ("principal data"), within one text
             same = owner[1:] == owner[:-1]
-            pairs.append((number[:-1][same] << 32) | number[1:][same])
-        in_texts = np.bincount(np.concatenate(seen or [np.zeros(0, np.int64)]) & 0xFFFFFFFF, minlength=len(ids))
+            found, times = np.unique((number[:-1][same] << 32) | number[1:][same], return_counts=True)
+            pairs.update(dict(zip(found.tolist(), times.tolist(), strict=True)))
         passage_freq = Counter(dict(zip(ids, in_texts.tolist(), strict=True)))  # in how many texts a word occurs
-        keys, times = np.unique(np.concatenate(pairs or [np.zeros(0, np.int64)]), return_counts=True)
-        pairs_seen = dict(zip(keys.tolist(), times.tolist(), strict=True))
         self.counts = counts
         self.passage_freq = passage_freq
         self.english = english_words()
         self._ids = ids
-        self._pairs = pairs_seen
+        self._pairs = pairs
         self._words = sorted(counts)  # sorted: "does a longer word begin with this one" is a bisection
         # Symmetric-delete index: the words within two edits of a typo are found by looking up the typo's own
         # deletions, at a cost that does not grow with the vocabulary (a scan of it did: ~200 ms per junk query).
