@@ -13,11 +13,13 @@ from qdrant_client import models
 
 from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
+from indexer.lexical.row_terms import RowTerms, weigh
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import row_terms, saturate, tokenize
+from indexer.lexical.tokens import tokenize
 from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
-BATCH = 256
+BATCH = 256  # points per upsert
+COUNT_BATCH = 2048  # rows counted at once
 POINTER = "lexical.qdrant"  # in the build folder: which collection holds the lexical points
 
 
@@ -35,28 +37,31 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         goes into the SQLite file at path."""
         store = cls(params)
         rows = list(rows)
-        texts = tokenize([t for r in rows for t in (r.title, r.aliases, r.section, r.text)])
-        fields = [texts[i : i + 4] for i in range(0, len(texts), 4)]
-        lengths = [sum(map(len, f)) for f in fields]
-        avg = sum(lengths) / max(len(rows), 1)
-        ids: dict[str, int] = {}
-        hits: dict[str, int] = {}
+        table = RowTerms(WEIGHTS)
+        counted = [
+            table.count(
+                tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)]),
+                np.array([r.row for r in batch]),
+            )
+            for batch in (rows[i : i + COUNT_BATCH] for i in range(0, len(rows), COUNT_BATCH))
+        ]
+        w = weigh(counted, len(table.ids))
+        # entries are grouped by row: each row's slice of them
+        starts = np.flatnonzero(np.r_[True, w.owner[1:] != w.owner[:-1]]) if len(w.owner) else np.zeros(0, np.int64)
+        ends = [*starts[1:].tolist(), len(w.owner)]
+        bounds = dict(zip(w.owner[starts].tolist(), zip(starts.tolist(), ends, strict=True), strict=True))
         for start in range(0, len(rows), BATCH):
             points = []
-            for r, f, length in zip(
-                rows[start : start + BATCH], fields[start : start + BATCH], lengths[start : start + BATCH], strict=True
-            ):
-                weights = saturate(row_terms(f, WEIGHTS), length, avg)
-                for t in weights:
-                    ids.setdefault(t, len(ids))
-                    hits[t] = hits.get(t, 0) + 1
-                vector = models.SparseVector(indices=[ids[t] for t in weights], values=list(weights.values()))
+            for r in rows[start : start + BATCH]:
+                a, b = bounds.get(r.row, (0, 0))
+                vector = models.SparseVector(indices=w.term[a:b].tolist(), values=w.weight[a:b].tolist())
                 payload = {"doc_id": r.doc_id, "title": r.title, "section": r.section}
                 points.append(
                     models.PointStruct(id=r.row * q.KINDS + q.LEXICAL, vector={q.SPARSE: vector}, payload=payload)
                 )
             store._call(lambda points=points: store.client.upsert(store.collection, points, wait=True))
-        write_vocabulary(path, ((t, i, hits[t]) for t, i in ids.items()))
+        hits = np.bincount(w.term, minlength=w.terms)
+        write_vocabulary(path, zip(table.names(), range(w.terms), hits.tolist(), strict=True))
         store.rows = len(rows)
         config = store.config()
         (path.parent / POINTER).write_text(json.dumps(config))

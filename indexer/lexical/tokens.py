@@ -8,7 +8,6 @@ import math
 import re
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 
@@ -110,25 +109,6 @@ def phrase_term(toks: Sequence[str]) -> str:
     """The term a sparse vector keeps for a token or a two-token phrase (FTS5 matches `"node.js"` as the phrase
     `node js`): tokens never hold a space."""
     return " ".join(toks)
-
-
-def row_terms(fields: Sequence[list[str]], weights: Sequence[float]) -> Counter[str]:
-    """A row's field-weighted term frequencies, as FTS5's bm25() sums them over columns: each token, and each pair of
-    adjacent tokens in one field (for two-token query phrases)."""
-    freq: Counter[str] = Counter()
-    for toks, w in zip(fields, weights, strict=True):
-        for i, t in enumerate(toks):
-            freq[t] += w
-            if i:
-                freq[phrase_term(toks[i - 1 : i + 1])] += w
-    return freq
-
-
-def saturate(freq: Counter[str], length: int, avg_length: float) -> dict[str, float]:
-    """BM25's saturated term frequency, IDF left out (the query carries it): the length is the row's token count over
-    all fields, as in FTS5."""
-    norm = K1 * (1 - B + B * length / (avg_length or 1.0))
-    return {t: f * (K1 + 1) / (f + norm) for t, f in freq.items()}
 
 
 def idf(rows: int, hits: int) -> float:
