@@ -4,27 +4,18 @@ cost follows the postings of its words, not a cursor over the whole index."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from indexer.lexical.base import LexicalRow, LexicalStore
-from indexer.lexical.row_terms import RowTerms, weigh
+from indexer.lexical.row_terms import weigh_rows
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import tokenize
 from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
-BATCH = 2048  # rows tokenized at once
 # in the build folder: where each term's postings start (one more than terms), and the postings' rows and weights
 OFFSETS, ROWS, WEIGHTS_FILE = "lexical-offsets.npy", "lexical-rows.npy", "lexical-weights.npy"
-
-
-def _batches(rows: Iterable[LexicalRow]) -> Iterator[list[LexicalRow]]:
-    it = iter(rows)
-    while batch := list(islice(it, BATCH)):
-        yield batch
 
 
 class Bm25MatrixStore(LexicalStore):
@@ -46,24 +37,14 @@ class Bm25MatrixStore(LexicalStore):
 
     @classmethod
     def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
-        """The matrix's arrays go next to path (the build's SQLite file), the vocabulary into it. Rows stream in
-        batches, counted as they come and weighed once the mean length is known."""
-        table = RowTerms(WEIGHTS)
-        counted = [
-            table.count(
-                tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)]),
-                np.array([r.row for r in batch]),
-            )
-            for batch in _batches(rows)
-        ]
-        w = weigh(counted, len(table.ids))
+        """The matrix's arrays go next to path (the build's SQLite file), the vocabulary into it."""
+        w = weigh_rows(rows, WEIGHTS)
         order = np.lexsort((w.owner, w.term))
-        counts = np.bincount(w.term, minlength=w.terms)
         folder = path.parent
-        np.save(folder / OFFSETS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        np.save(folder / OFFSETS, np.concatenate([[0], np.cumsum(w.holding)]).astype(np.int64))
         np.save(folder / ROWS, w.owner[order])
         np.save(folder / WEIGHTS_FILE, w.weight[order])
-        write_vocabulary(path, zip(table.names(), range(w.terms), counts.tolist(), strict=True))
+        write_vocabulary(path, w.vocabulary())
         return {"kind": cls.kind, "rows": w.rows}
 
     @classmethod

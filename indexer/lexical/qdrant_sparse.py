@@ -13,13 +13,11 @@ from qdrant_client import models
 
 from indexer import qdrant_link as q
 from indexer.lexical.base import LexicalRow, LexicalStore
-from indexer.lexical.row_terms import RowTerms, weigh
+from indexer.lexical.row_terms import weigh_rows
 from indexer.lexical.sqlite_fts import WEIGHTS
-from indexer.lexical.tokens import tokenize
 from indexer.lexical.vocabulary import Vocabulary, write_vocabulary
 
 BATCH = 256  # points per upsert
-COUNT_BATCH = 2048  # rows counted at once
 POINTER = "lexical.qdrant"  # in the build folder: which collection holds the lexical points
 
 
@@ -37,15 +35,7 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         goes into the SQLite file at path."""
         store = cls(params)
         rows = list(rows)
-        table = RowTerms(WEIGHTS)
-        counted = [
-            table.count(
-                tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)]),
-                np.array([r.row for r in batch]),
-            )
-            for batch in (rows[i : i + COUNT_BATCH] for i in range(0, len(rows), COUNT_BATCH))
-        ]
-        w = weigh(counted, len(table.ids))
+        w = weigh_rows(rows, WEIGHTS)
         # entries are grouped by row: each row's slice of them
         starts = np.flatnonzero(np.r_[True, w.owner[1:] != w.owner[:-1]]) if len(w.owner) else np.zeros(0, np.int64)
         ends = [*starts[1:].tolist(), len(w.owner)]
@@ -60,8 +50,7 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
                     models.PointStruct(id=r.row * q.KINDS + q.LEXICAL, vector={q.SPARSE: vector}, payload=payload)
                 )
             store._call(lambda points=points: store.client.upsert(store.collection, points, wait=True))
-        hits = np.bincount(w.term, minlength=w.terms)
-        write_vocabulary(path, zip(table.names(), range(w.terms), hits.tolist(), strict=True))
+        write_vocabulary(path, w.vocabulary())
         store.rows = len(rows)
         config = store.config()
         (path.parent / POINTER).write_text(json.dumps(config))

@@ -1,18 +1,21 @@
 """Each row's field-weighted term frequencies as FTS5's bm25() sums them over columns (each token, and each pair of
 adjacent tokens in one field, for two-token phrases), counted a batch of rows at a time in numpy, with terms numbered
 in the order they are first met; and bm25()'s saturation of them. Both stores that score as FTS5 without FTS5 (the
-BM25 matrix, Qdrant's sparse vectors) write their rows with it."""
+BM25 matrix, Qdrant's sparse vectors) write their rows with `weigh_rows`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
-from indexer.lexical.tokens import K1, B, phrase_term
+from indexer.lexical.base import LexicalRow
+from indexer.lexical.tokens import K1, B, phrase_term, tokenize
 
 FIELDS = 4  # title, aliases, section, text
+BATCH = 2048  # rows tokenized and counted at once
 _PAIR = 32  # a pair's key: (first token's number + 1) << 32 | second token's number; a single token's: its number
 
 
@@ -82,26 +85,39 @@ class RowTerms:
 
 @dataclass
 class Weighted:
-    """Every counted entry's row, term and bm25() weight (IDF left out: the query carries it), grouped by row."""
+    """Every counted entry's row, term and bm25() weight (IDF left out: the query carries it), grouped by row in the
+    rows' order; and the terms' texts with how many rows hold each, by term number, for the build's vocabulary."""
 
     owner: np.ndarray
     term: np.ndarray
     weight: np.ndarray  # float32
     rows: int
-    terms: int  # how many terms were numbered
+    names: Iterator[str]  # each term's text, by term number
+    holding: np.ndarray  # how many rows hold each term, by term number
+
+    def vocabulary(self) -> Iterator[tuple[str, int, int]]:
+        """(term, term number, rows holding it), as `vocabulary.write_vocabulary` takes them."""
+        return zip(self.names, range(len(self.holding)), self.holding.tolist(), strict=True)
 
 
-def weigh(counted: list[CountedRows], terms: int) -> Weighted:
-    """bm25()'s saturated term frequencies of counted batches: a row's length is its token count over all fields, as
-    in FTS5, against the mean over all the rows."""
+def weigh_rows(rows: Iterable[LexicalRow], weights: Sequence[float]) -> Weighted:
+    """The rows' bm25() saturated term frequencies, fields weighted by `weights`: rows stream in batches, counted as
+    they come; a row's length is its token count over all fields, as in FTS5, against the mean over all the rows."""
+    table = RowTerms(weights)
+    it = iter(rows)
+    counted = []
+    while batch := list(islice(it, BATCH)):
+        fields = tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)])
+        counted.append(table.count(fields, np.array([r.row for r in batch])))
     owner = np.concatenate([c.owner for c in counted] or [np.zeros(0, np.int32)])
     term = np.concatenate([c.term for c in counted] or [np.zeros(0, np.int64)])
     freq = np.concatenate([c.freq for c in counted] or [np.zeros(0)])
-    rows = np.concatenate([c.rows for c in counted] or [np.zeros(0, np.int32)])
+    numbers = np.concatenate([c.rows for c in counted] or [np.zeros(0, np.int32)])
     lengths = np.concatenate([c.lengths for c in counted] or [np.zeros(0)])
-    average = (lengths.sum() / len(rows) if len(rows) else 0.0) or 1.0
-    by_row = np.zeros(int(rows.max()) + 1 if len(rows) else 0)
-    by_row[rows] = lengths
+    average = (lengths.sum() / len(numbers) if len(numbers) else 0.0) or 1.0
+    by_row = np.zeros(int(numbers.max()) + 1 if len(numbers) else 0)
+    by_row[numbers] = lengths
     norm = K1 * (1 - B + B * by_row[owner] / average)
     weight = (freq * (K1 + 1) / (freq + norm)).astype(np.float32)
-    return Weighted(owner, term, weight, len(rows), terms)
+    holding = np.bincount(term, minlength=len(table.ids))
+    return Weighted(owner, term, weight, len(numbers), table.names(), holding)

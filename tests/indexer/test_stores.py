@@ -120,10 +120,10 @@ def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
 def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_path, monkeypatch):
     """Rows counted a batch at a time (two rows here) score as FTS5 scores them: an empty row or field, a word in
     several fields, and two words that only meet across a field's edge, which is no phrase."""
-    from indexer.lexical import bm25_matrix
+    from indexer.lexical import bm25_matrix, row_terms
     from indexer.lexical.sqlite_fts import SqliteFtsStore
 
-    monkeypatch.setattr(bm25_matrix, "BATCH", 2)
+    monkeypatch.setattr(row_terms, "BATCH", 2)
     rows = [
         LexicalRow(0, "Registered Nurse", "RN", "Salary", "Night shift nurses earn more; nurse pay, nurse hours."),
         LexicalRow(1, "", "", "", ""),
