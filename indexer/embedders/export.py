@@ -64,7 +64,9 @@ def export_fp32(spec: ModelSpec, dest: Path) -> None:
 
     transformers.utils.logging.disable_progress_bar()
     # eager attention: tracing sdpa's code path bakes data-dependent branches into the graph as constants
-    model = AutoModel.from_pretrained(str(spec.transformer_dir), attn_implementation="eager").eval()
+    # float32 whatever the file holds: the career model ships fp16 weights, and fp16 is slow and lossy on a CPU
+    model = AutoModel.from_pretrained(str(spec.transformer_dir), attn_implementation="eager",
+                                      dtype=torch.float32).eval()
     inputs = [name for name in INPUTS if name in inspect.signature(model.forward).parameters]
 
     class LastHidden(torch.nn.Module):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from indexer.embedders.base import ModelError
 
-# Modules the onnx backend reproduces; anything else (Dense, a second pooling...) needs the torch backend.
-TRANSFORMER = "sentence_transformers.models.Transformer"
-POOLING = "sentence_transformers.models.Pooling"
-NORMALIZE = "sentence_transformers.models.Normalize"
+# Modules the onnx backend reproduces, by class name (sentence-transformers 6 saves them under new module paths, such
+# as sentence_transformers.base.modules.transformer.Transformer); anything else (Dense...) needs the torch backend.
+TRANSFORMER, POOLING, NORMALIZE = "Transformer", "Pooling", "Normalize"
 
 
 @dataclass(frozen=True)
@@ -38,16 +37,24 @@ def read_spec(folder: Path) -> ModelSpec:
         raise ModelError(f"cannot read model folder {folder}: {exc}; check CAREER_SEARCH_MODEL") from exc
 
 
-def _full_type(kind: str) -> str:
-    # older folders name the class without its package
-    return kind if kind.startswith("sentence_transformers.") else f"sentence_transformers.models.{kind}"
+def _module_class(kind: str) -> str:
+    """The class a modules.json entry names, whatever package path the saving version wrote (or none, as old ones)."""
+    return kind.rsplit(".", 1)[-1] if kind.startswith("sentence_transformers.") or "." not in kind else kind
+
+
+def _pooling_modes(config: dict) -> set[str]:
+    """The pooling a Pooling folder asks for: "pooling_mode": "mean" (sentence-transformers 6) or flags (before)."""
+    if isinstance(config.get("pooling_mode"), str):
+        return {config["pooling_mode"]}
+    names = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
+    return {names.get(k, k) for k, v in config.items() if k.startswith("pooling_mode") and v}
 
 
 def _read_spec(folder: Path) -> ModelSpec:
     transformer_dir, pooling_dir = folder, None
     if (folder / "modules.json").exists():
         for module in _json(folder / "modules.json"):
-            kind = _full_type(module["type"])
+            kind = _module_class(module["type"])
             if kind == TRANSFORMER:
                 transformer_dir = folder / module["path"]
             elif kind == POOLING:
@@ -66,11 +73,10 @@ def _read_spec(folder: Path) -> ModelSpec:
         max_len = min(int(tok_max), int(config.get("max_position_embeddings", 512)))
     pooling = "mean"
     if pooling_dir is not None:
-        modes = {k for k, v in _json(pooling_dir / "config.json").items() if k.startswith("pooling_mode") and v}
-        if modes == {"pooling_mode_cls_token"}:
-            pooling = "cls"
-        elif modes != {"pooling_mode_mean_tokens"}:
+        modes = _pooling_modes(_json(pooling_dir / "config.json"))
+        if modes not in ({"mean"}, {"cls"}):
             raise _unsupported(folder, f"pooling {sorted(modes)}")
+        pooling = modes.pop()
     return ModelSpec(
         transformer_dir=transformer_dir,
         max_seq_length=int(max_len),

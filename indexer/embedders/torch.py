@@ -14,6 +14,7 @@ class TorchEmbedder(Embedder):
     backend = "torch"
 
     def __init__(self, model: str, threads: int, batch_size: int = 32) -> None:
+        import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
@@ -24,7 +25,8 @@ class TorchEmbedder(Embedder):
         self.batch_size = batch_size
         self.identity = identity_for(model, self.backend)
         # sentence-transformers 6 rejects a Path here: it must be a str
-        self.model = SentenceTransformer(str(model_path(model)), device="cpu")
+        # float32 whatever the file holds: the career model ships fp16 weights, and fp16 is slow and lossy on a CPU
+        self.model = SentenceTransformer(str(model_path(model)), device="cpu", model_kwargs={"dtype": torch.float32})
         self.dimension = int(self.model.get_embedding_dimension())
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
