@@ -16,9 +16,9 @@ from indexer.corpus import CorpusError, CorpusReader, corpus_fingerprint
 from indexer.embed_cache import CACHE_FILE, CacheError, EmbeddingCache
 from indexer.embedder import Embedder, embedder_identity, get_embedder
 from indexer.lexical import factory as lexical_factory
-from indexer.models import PATH_SEP, Document, Passage, ReadResult, Section, Skipped
+from indexer.models import Document, Passage, ReadResult, Section, Skipped
 from indexer.parse_cache import PARSE_CACHE_FILE, ParseCache
-from indexer.passages import passages_of
+from indexer.passages import passages_of, sentence_texts
 from indexer.recipe import build_recipe, recipe_fingerprint
 from indexer.settings import Settings
 from indexer.store import (
@@ -39,7 +39,7 @@ from indexer.store import (
     current_build_id,
     new_build_id,
 )
-from indexer.text import sentence_units, word_count
+from indexer.text import word_count
 from indexer.vectors import factory as vector_factory
 from indexer.vectors.base import StoreUnavailable
 
@@ -156,9 +156,9 @@ def _build_locked(
     for row, p in enumerate(passages):
         if word_count(p.text) < settings.sentence_min_passage_words:
             continue  # a short passage's sentences say what its own vector says
-        for unit in sentence_units(p.text, min_words=SENTENCE_MIN_WORDS):
-            owners.append(row)
-            units.append(f"{p.title}{PATH_SEP}{p.section}: {unit}")
+        texts = sentence_texts(p, SENTENCE_MIN_WORDS)
+        owners.extend([row] * len(texts))
+        units.extend(texts)
 
     build_id = new_build_id()
     remote = None

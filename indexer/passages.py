@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from indexer.models import PATH_SEP, Document, Passage, Section
-from indexer.text import normalize_space, split_sentences, word_count
+from indexer.text import normalize_space, sentence_units, split_sentences, word_count
 
 
 @dataclass
@@ -129,3 +129,8 @@ def passages_of(doc: Document, min_words: int = 40, max_words: int = 200) -> lis
             n = len(passages)
             passages.append(Passage(f"{doc.doc_id}.p{n}", doc.doc_id, doc.title, group.label, text, n))
     return passages
+
+
+def sentence_texts(p: Passage, min_words: int) -> list[str]:
+    """What the model sees of each of a passage's sentences: the passage's title and heading path, then the sentence."""
+    return [f"{p.title}{PATH_SEP}{p.section}: {unit}" for unit in sentence_units(p.text, min_words=min_words)]
