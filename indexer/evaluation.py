@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import random
 import re
 import shutil
@@ -395,6 +396,8 @@ def format_table(rows: dict[str, dict[str, float]], first: str = "mode", ci: dic
 # bump when the CSV -> Markdown conversion or the build's files change, so cached indexes are rebuilt
 # (2: builds gained names.faiss; an older cached build would still load, silently without name vectors)
 ESCO_FORMAT = 2
+ESCO_SPLIT_SEED = 28
+ESCO_SHARES = {"report": 0.2, "tune": 0.1}  # of the occupations; the rest trains the career model
 
 
 @dataclass
@@ -403,6 +406,9 @@ class Occupation:
     label: str
     description: str
     alt_labels: list[str]
+    uri: str = ""
+    isco_group: str = ""
+    hidden_labels: list[str] = field(default_factory=list)
 
 
 def read_esco(csv_path: Path) -> list[Occupation]:
@@ -420,8 +426,22 @@ def read_esco(csv_path: Path) -> list[Occupation]:
                 doc_id = f"{doc_id}-{slugify((row.get('conceptUri') or '').rsplit('/', 1)[-1])[:8]}"
             used.add(doc_id)
             alts = [a.strip() for a in (row.get("altLabels") or "").split("\n") if a.strip()]
-            occupations.append(Occupation(doc_id, label, (row.get("description") or "").strip(), alts))
+            hidden = [a.strip() for a in (row.get("hiddenLabels") or "").split("\n") if a.strip()]
+            occupations.append(Occupation(doc_id, label, (row.get("description") or "").strip(), alts,
+                                          (row.get("conceptUri") or "").strip(), (row.get("iscoGroup") or "").strip(),
+                                          hidden))
     return occupations
+
+
+def split_occupations(occupations: Sequence[Occupation], seed: int = ESCO_SPLIT_SEED) -> dict[str, list[Occupation]]:
+    """ESCO split by occupation, fixed by the seed and the concept ids (not the file's order): "train" (the model
+    learns from its labels and descriptions), "tune" (fusion and no-match fits) and "report" (evaluation only).
+    A label or description of a tune or report occupation never reaches the model's training."""
+    ordered = sorted(occupations, key=lambda o: o.uri or o.doc_id)
+    random.Random(seed).shuffle(ordered)
+    n_report = math.ceil(len(ordered) * ESCO_SHARES["report"])  # at least the share
+    n_held = round(len(ordered) * ESCO_SHARES["report"]) + round(len(ordered) * ESCO_SHARES["tune"])
+    return {"report": ordered[:n_report], "tune": ordered[n_report:n_held], "train": ordered[n_held:]}
 
 
 def esco_markdown(o: Occupation) -> str:

@@ -4,7 +4,7 @@ instead (and keeps the relevance model).
 
 Data: the tune split of tests/eval/questions.jsonl and tests/eval/in_scope_train.jsonl (answerable),
 tests/eval/no_match_train.jsonl and no_match_near.jsonl (questions the corpus cannot answer), seeded gibberish,
-and, with --esco, questions about ESCO occupations that no document covers (seed 99; read at fit time, never
+and, with --esco, questions about ESCO tune occupations that no document covers (seed 99; read at fit time, never
 stored). A logistic regression learns, from each question's first result, whether
 the question is answered; the searcher applies it to every result it returns (`relevance`) and answers "no good
 match" when the best is under the threshold, which is chosen the same way: the highest that flags at most
@@ -12,9 +12,9 @@ match" when the best is under the threshold, which is chosen the same way: the h
 indexer/relevance.py is tried; the one that flags the most unanswerable questions out of fold is kept.
 
 Fusion (--fusion): every weight of the hybrid score but `dense` (the scale), by coordinate ascent on MRR@10 over the
-tune split (per_doc=2, judged by passage) and ESCO tuning samples (seeds 99 and 7, less the labels of the evaluation
-sample of seed 13; per_doc=1, judged by document), the two sets weighing the same. Each query's candidates and their
-signals are collected once and re-scored in numpy (indexer/fusion_fit.py); out-of-fold MRR@10 is reported.
+tune split (per_doc=2, judged by passage) and labels of the ESCO tune occupations (split_occupations: neither
+trained on nor reported; per_doc=1, judged by document), the two sets weighing the same. Each query's candidates and
+their signals are collected once and re-scored in numpy (indexer/fusion_fit.py); out-of-fold MRR@10 is reported.
 
 Usage: python scripts/fit_ranking.py --index DIR [--esco ../shared/esco/occupations_en.csv] [--write]
        python scripts/fit_ranking.py --fusion --index DIR --esco ../shared/esco/occupations_en.csv [--write]"""
@@ -37,7 +37,15 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.evaluation import Question, esco_index, esco_queries, load_questions, passage_qrels, read_esco  # noqa: E402
+from indexer.evaluation import (  # noqa: E402
+    Question,
+    esco_index,
+    esco_queries,
+    load_questions,
+    passage_qrels,
+    read_esco,
+    split_occupations,
+)
 from indexer.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, per_query  # noqa: E402
 from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
 from indexer.relevance import FEATURES  # noqa: E402
@@ -57,7 +65,7 @@ ESCO_SEED = 99  # the ESCO tuning seed; the evaluation samples with 13
 # ESCO labels closer than this to a document's name are often that career under another name ("specialist nurse"),
 # below it they are other careers ("foundry manager", "lift engineer"): read from a sample of 600, seed 99
 FAR_FROM_NAMES = 0.52
-ESCO_TUNING = ((99, 800), (7, 2400))  # the fusion fit's ESCO samples: (seed, size)
+ESCO_TUNING = 2000  # labels of the ESCO tune occupations the fusion fit asks (seed ESCO_SEED)
 TEMPLATES = ("what does a {} do", "{} salary", "how do I become a {}", "{}", "skills needed for a {}")
 
 
@@ -83,7 +91,8 @@ def gibberish(n: int, seed: int = 5) -> list[Asked]:
 def esco_others(searcher: Searcher, csv_path: Path, n: int) -> list[Asked]:
     """Questions about ESCO occupations whose label is far from every document's name (cosine below FAR_FROM_NAMES)."""
     names = searcher.snapshot.name_vectors
-    occupations = random.Random(ESCO_SEED).sample(read_esco(csv_path), 4 * n)
+    tune = split_occupations(read_esco(csv_path))["tune"]  # never the report occupations
+    occupations = random.Random(ESCO_SEED).sample(tune, min(len(tune), 4 * n))
     labels = [o.label for o in occupations]
     sims = searcher.embedder.encode(labels) @ names.T
     far = [label for label, s in zip(labels, sims.max(axis=1), strict=True) if s < FAR_FROM_NAMES][:n]
@@ -270,8 +279,8 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
     snapshot = open_snapshot(args.index)
     judged = judged_questions(Searcher(snapshot, embedder, config), load_questions(split="tune"), "tune", 2)
     occupations = read_esco(args.esco)
-    held = {q.query for q in esco_queries(occupations, 1000, seed=13)}  # the evaluation sample: never fitted on
-    esco = [q for seed, n in ESCO_TUNING for q in esco_queries(occupations, n, seed=seed) if q.query not in held]
+    # labels of the tune occupations only: the report ones are evaluated, the train ones taught the career model
+    esco = esco_queries(split_occupations(occupations)["tune"], ESCO_TUNING, seed=ESCO_SEED)
     esco_snapshot = open_snapshot(esco_index(args.esco, settings, occupations)[0])
     judged += judged_questions(Searcher(esco_snapshot, embedder, config), esco, "esco", 1)
     print(f"{len(judged)} queries' candidates collected in {time.monotonic() - started:.0f} s")
@@ -291,7 +300,7 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
         fusion,
         fitted=(
             f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py --fusion on {int((groups == 'tune').sum())} tune "
-            f"questions and {int((groups == 'esco').sum())} ESCO tuning labels (seeds 99, 7); MRR@10 current -> "
+            f"questions and {int((groups == 'esco').sum())} labels of the ESCO tune occupations; MRR@10 current -> "
             f"{FOLDS}-fold out of fold: " + ", ".join(f"{g} {v}" for g, v in summary.items())
         ),
     )
