@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,16 @@ from service.logs import log_request, request_id
 from service.metrics import Metrics
 from service.page import mount_page
 from service.querylog import QueryLog, search_entry
+from service.rules import (
+    DEFAULT_K,
+    DEFAULT_PER_DOC,
+    MAX_CAREERS,
+    MAX_FILTER_CHARS,
+    MAX_K,
+    MAX_PER_DOC,
+    MAX_QUERY_CHARS,
+    QUERY_PATTERN,
+)
 from service.schemas import (
     DocumentDetail,
     DocumentList,
@@ -39,8 +50,6 @@ from service.schemas import (
 from service.settings import ServiceSettings, get_service_settings
 
 log = logging.getLogger("career_search.api")
-MAX_QUERY_CHARS = 1000
-QUERY_PATTERN = r"^\s*\S([\s\S]{0,998}\S)?\s*$"  # 1-1000 characters once leading/trailing blanks are cut
 MAX_ECHO_CHARS = 80  # an unknown id is quoted back at most this long
 STARTUP_WAIT_SECONDS = 120.0  # longer than this, a worker starts answering (503 with the reason) while it loads
 
@@ -95,6 +104,11 @@ async def _viewer(request: Request) -> Viewer:
 
 
 VIEWER = Depends(_viewer)
+CAREERS = Query(
+    default_factory=list,
+    max_length=MAX_CAREERS,
+    description="only these careers: exact document ids (repeatable; any of them)",
+)
 
 
 def create_app(index_dir: Path | None = None, settings: ServiceSettings | None = None, watch: bool = True) -> FastAPI:
@@ -177,7 +191,10 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         """Puts a search in the query log, if there is one."""
         if querylog is None:
             return
-        filters = {key: value for key, value in (("doc", f.doc), ("title", f.title), ("section", f.section)) if value}
+        named = (("doc", f.doc), ("title", f.title), ("section", f.section), ("section_path", f.section_path))
+        filters = {key: value for key, value in named if value}
+        if f.careers:
+            filters["career"] = ",".join(f.careers)
         user = viewer.user if settings.query_log_users else None
         ms = (time.perf_counter() - started) * 1000
         querylog.record(search_entry(response, k, filters, snippets, ms, by.snapshot.build_id, user))
@@ -226,14 +243,24 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             # documented only: the handler checks it and says which limit was hit
             json_schema_extra={"pattern": QUERY_PATTERN},
         ),
-        k: int = Query(10, ge=1, le=100, description="number of results"),
+        k: int = Query(DEFAULT_K, ge=1, le=MAX_K, description="number of results"),
         mode: Literal["hybrid", "dense", "lexical"] = Query("hybrid", description="hybrid, dense or lexical"),
-        per_doc: int = Query(2, ge=0, le=100, description="most passages per document (0 = no limit)"),
-        doc: str = Query("", max_length=200, description="only documents whose id contains this"),
-        title: str = Query("", max_length=200, description="only careers whose title contains this"),
-        section: str = Query("", max_length=200, description="only sections whose heading path contains this"),
+        per_doc: int = Query(
+            DEFAULT_PER_DOC, ge=0, le=MAX_PER_DOC, description="most passages per document (0 = no limit)"
+        ),
+        doc: str = Query("", max_length=MAX_FILTER_CHARS, description="only documents whose id contains this"),
+        title: str = Query("", max_length=MAX_FILTER_CHARS, description="only careers whose title contains this"),
+        section: str = Query(
+            "", max_length=MAX_FILTER_CHARS, description="only sections whose heading path contains this"
+        ),
+        career: list[str] = CAREERS,
+        section_path: str = Query(
+            "",
+            max_length=MAX_FILTER_CHARS,
+            description="only this section: an exact heading path, or any section under it",
+        ),
         explain: bool = Query(False, description="add each side's rank and score"),
-        snippets: bool = Query(True, description="false: empty snippets, a cheaper answer (the page's facet counts)"),
+        snippets: bool = Query(True, description="false: empty snippets, a cheaper answer"),
         viewer: Viewer = VIEWER,
     ) -> SearchResponse:
         started = time.perf_counter()
@@ -241,13 +268,15 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
         if not query:
             raise HTTPException(422, detail="q: the question must not be empty (1-1000 characters)")
         if len(query) > MAX_QUERY_CHARS:
-            raise HTTPException(422, detail=f"q: the question is {len(query)} characters; the limit is 1000")
+            raise HTTPException(
+                422, detail=f"q: the question is {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
+            )
         current = searcher()
-        response = await run_in_threadpool(
-            answer, current, query, k, mode, per_doc, Filters(doc, title, section, viewer.names()), explain, snippets
-        )
+        wanted = Filters(doc, title, section, None, tuple(career), section_path)
+        seen = replace(wanted, viewer=viewer.names())
+        response = await run_in_threadpool(answer, current, query, k, mode, per_doc, seen, explain, snippets)
         metrics.observe_search(mode, len(response.results), response.no_match)
-        log_search(response, k, Filters(doc, title, section), snippets, started, current, viewer)
+        log_search(response, k, wanted, snippets, started, current, viewer)
         return response
 
     @app.get("/api/documents", response_model=DocumentList, responses=_errors(401, 403, 503))

@@ -354,3 +354,47 @@ def test_search_says_when_no_page_answers_well(mini_server):
     assert good["ranking"]["fusion"]["candidates"] >= 10
     lexical = mini_server.get("/api/search", q="principal engineer", mode="lexical").json()
     assert lexical["no_match"] is False and "relevance" not in lexical["results"][0]
+
+
+def test_facets_count_the_whole_matching_set_and_exact_filters_keep_exactly_their_value(mini_server):
+    def search(**params) -> dict:
+        r = mini_server.get("/api/search", **params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    body = search(q="engineer salary")
+    careers = {c["doc_id"]: c for c in body["facets"]["careers"]}
+    sections = {s["section"]: s["count"] for s in body["facets"]["sections"]}
+    # counted over every passage the search matched, not the 10 it returned (at most 2 per career)
+    assert sum(c["count"] for c in careers.values()) > len(body["results"])
+    assert careers["principal-engineer"]["title"] == "Principal Engineer"
+    assert "Salary Ranges" in sections and not any(" › " in s for s in sections)  # top-level sections
+    counts = [c["count"] for c in body["facets"]["careers"]]
+    assert counts == sorted(counts, reverse=True)
+
+    # a career's count is what a search filtered to that career finds (the small corpus: every passage matches)
+    for doc_id, facet in careers.items():
+        only = search(q="engineer salary", career=doc_id, k=100, per_doc=0)
+        assert {r["doc_id"] for r in only["results"]} == {doc_id}
+        assert len(only["results"]) == facet["count"]
+        assert [c["doc_id"] for c in only["facets"]["careers"]] == [doc_id]
+
+    # exact filters against the substring ones: doc= matches longer ids, career= only that id
+    loose = {r["doc_id"] for r in search(q="engineer", doc="careers-page", k=100, per_doc=0)["results"]}
+    exact = {r["doc_id"] for r in search(q="engineer", career="careers-page", k=100, per_doc=0)["results"]}
+    assert exact == {"careers-page"} and len(loose) > 1
+    both = search(q="engineer", career=["careers-page", "principal-engineer"], k=100, per_doc=0)["results"]
+    assert {r["doc_id"] for r in both} == {"careers-page", "principal-engineer"}
+    assert search(q="engineer", career="careers")["results"] == []  # no prefix or substring match
+
+    # section_path= is a heading path and the sections under it, exactly; section= any heading containing it
+    under = search(q="salary", section_path="Salary Ranges", k=100, per_doc=0)["results"]
+    assert "Salary Ranges › By City" in {r["section"] for r in under}
+    assert all(r["section"] == "Salary Ranges" or r["section"].startswith("Salary Ranges › ") for r in under)
+    assert len(under) == sections["Salary Ranges"]
+    assert search(q="salary", section_path="salary ranges")["results"] == []
+    assert search(q="salary", section_path="Salary")["results"] == []
+    assert search(q="salary", section="salary", k=100, per_doc=0)["results"]
+    deep = search(q="salary", section_path="Salary Ranges › By City", k=100, per_doc=0)
+    assert {r["section"] for r in deep["results"]} == {"Salary Ranges › By City"}
+    assert deep["facets"]["sections"] == [{"section": "Salary Ranges", "count": len(deep["results"])}]
