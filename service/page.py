@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from indexer.search import Filters, Searcher
 from service.answers import answer, document_detail
-from service.auth import Viewer
+from service.context import Context, viewer_of
 from service.holder import IndexHolder
 from service.rules import (
     DEFAULT_K,
@@ -41,8 +41,6 @@ ASSETS = re.compile(r"\.(js|css)$")  # the page's own files, served under /asset
 log = logging.getLogger("career_search.page")
 
 TRUE = {"1", "true", "yes", "on"}
-# told of each search the page runs itself: (response, k, filters, snippets, perf_counter at start, searcher, viewer)
-SearchLog = Callable[[SearchResponse, int, Filters, bool, float, Searcher, Viewer], None]
 Recorder = Callable[[SearchResponse, int, Filters, float, Searcher], None]
 
 
@@ -139,15 +137,15 @@ def render_page(
     return out.replace('"/assets/', f'"/assets/{release()}/')
 
 
-def mount_page(
-    app: FastAPI, holder: IndexHolder, viewer_of: Callable[[Request], Viewer], log_search: SearchLog | None = None
-) -> None:
+def mount_page(app: FastAPI, ctx: Context) -> None:
+    """The page at / and /embed, and its files under /assets/<release>/ (and /static/)."""
+    holder = ctx.holder
+
     def respond(request: Request, embed: bool) -> HTMLResponse:
         viewer = viewer_of(request)
 
         def record(response: SearchResponse, k: int, filters: Filters, started: float, searcher: Searcher) -> None:
-            if log_search:
-                log_search(response, k, filters, True, started, searcher, viewer)
+            ctx.log_search(response, k, filters, True, started, searcher, viewer)
 
         page = render_page(holder, page_params(request), embed, viewer.names(), record)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
