@@ -20,7 +20,7 @@ from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import current_build_id
 from service.app import create_app
 from service.settings import ServiceSettings
-from tests.conftest import (
+from tests.helpers import (
     BEEKEEPER_QUESTION,
     MINI_CORPUS,
     ROOT,
@@ -107,6 +107,7 @@ def test_a_rebuild_moves_the_alias_and_old_collections_are_pruned_with_old_build
     assert build_index(MINI_CORPUS, index, settings, progress=False).up_to_date  # nothing changed: no new collection
 
 
+@pytest.mark.slow  # embeds the default corpus before it can be killed
 def test_a_build_killed_mid_way_leaves_the_alias_on_a_complete_collection(tmp_path):
     index, folder = tmp_path / "idx", tmp_path / "qdrant"
     env = {"CAREER_SEARCH_BACKEND": "qdrant", "CAREER_SEARCH_QDRANT_PATH": str(folder)}

@@ -13,7 +13,15 @@ from indexer.build import build_index
 from indexer.embedder import model_path
 from indexer.settings import BUNDLED_MODEL
 from indexer.store import current_build_id, prune
-from tests.conftest import BEEKEEPER_QUESTION, MINI_CORPUS, ROOT, kill_build_midway, rebuild_under_load, run_cli
+from tests.helpers import (
+    BEEKEEPER_QUESTION,
+    MINI_CORPUS,
+    ROOT,
+    kill_build_midway,
+    poll,
+    rebuild_under_load,
+    run_cli,
+)
 from tests.indexer.test_bad_files import make_bad_corpus
 
 pytestmark = pytest.mark.slow
@@ -162,15 +170,7 @@ def test_stats_and_openapi(mini_server):
 
 def test_not_ready_without_an_index_then_ready_once_built(tmp_path, start_server, settings):
     server = start_server(tmp_path / "idx", wait=False)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            r = server.get("/readyz")
-            if "no index" in r.json().get("reason", ""):
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    r = server.json_when("/readyz", lambda r: "no index" in r.json().get("reason", ""))
     assert r.status_code == 503 and "rebuild_index.sh" in r.json()["reason"]
     s = server.get("/api/search", q="nurse")
     assert s.status_code == 503 and "not ready" in s.json()["detail"]
@@ -205,9 +205,7 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "build_id": foreign, "model": "another-model"}))
     (index / "CURRENT").write_text(foreign + "\n")
-    deadline = time.monotonic() + 10
-    while "another-model" not in server.log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    poll(lambda: "another-model" in server.log.read_text(), timeout=10, what="the refusal in the log")
     assert "refused" in server.log.read_text() and "another-model" in server.log.read_text()
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="nurse").status_code == 200
@@ -222,22 +220,12 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
 def test_health_reports_a_model_that_cannot_be_loaded_and_recovers_when_it_appears(tmp_path, start_server):
     model = tmp_path / "model"
     server = start_server(tmp_path / "idx", wait=False, env={"CAREER_SEARCH_MODEL": str(model)})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # alive (200) while it starts, then the failed load shows
-        try:
-            health = server.get("/healthz")
-            if health.status_code != 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    health = server.json_when("/healthz", lambda r: r.status_code != 200)  # alive (200) while it starts, then not
     assert health.status_code == 503 and health.json()["status"] == "unhealthy"
     assert str(model) in health.json()["reason"] and "CAREER_SEARCH_MODEL" in health.json()["reason"]
     assert "cannot be loaded" in server.get("/readyz").json()["reason"]
     model.symlink_to(model_path(BUNDLED_MODEL))  # the model's volume is mounted late: the service picks it up
-    deadline = time.monotonic() + 60
-    while server.get("/healthz").status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.3)
+    server.json_when("/healthz", lambda r: r.status_code == 200)
     assert server.get("/healthz").json() == {"status": "ok"}
     assert "no index" in server.get("/readyz").json()["reason"]
 
@@ -247,7 +235,7 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_se
     live = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
     server = start_server(index)
     kill_build_midway(ROOT / "corpus", index)
-    time.sleep(1)  # several reload polls
+    time.sleep(1)  # not a wait for something to happen: several reload polls in which nothing may change
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="what does a principal engineer do").json()["results"][0]["title"] == (
         "Principal Engineer"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from indexer.build import build_index
-from tests.conftest import CHROMIUM, ROOT, Server, free_port, require_browser
+from tests.helpers import CHROMIUM, ROOT, Server, free_port, require_browser
 
 playwright_api = require_browser()
 expect = playwright_api.expect

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.rules import FILTER_PARAMS, page_rules
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 JS = sorted((ROOT / "service" / "static" / "js").glob("*.js"))
 
