@@ -26,6 +26,7 @@ from tests.helpers import (
     ROOT,
     free_port,
     kill_build_midway,
+    poll,
     rebuild_under_load,
     run_cli,
 )
@@ -143,11 +144,8 @@ def test_a_rebuild_under_load_switches_answers_without_failing_a_request(tmp_pat
     thread.start()
     url = f"http://127.0.0.1:{server.config.port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not server.started:
-            time.sleep(0.1)
-        while httpx.get(url + "/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        poll(lambda: server.started, timeout=60, what="uvicorn started")
+        poll(lambda: httpx.get(url + "/readyz").status_code == 200, timeout=60, what="the index loaded")
         assert httpx.get(url + "/api/search", params={"q": BEEKEEPER_QUESTION}).json()["results"][0]["title"] != (
             "Beekeeper"
         )
@@ -185,15 +183,8 @@ def test_a_qdrant_server_that_is_down_is_a_one_line_error_and_a_503_with_the_rea
         == 0
     )
     server = start_server(index, wait=False, env=env)
-    deadline = time.monotonic() + 60
-    reason = ""
-    while time.monotonic() < deadline and "cannot reach" not in reason:
-        try:
-            ready = server.get("/readyz")
-            reason = ready.json().get("reason", "")
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    ready = server.json_when("/readyz", lambda r: "cannot reach" in r.json().get("reason", ""))
+    reason = ready.json()["reason"]
     assert ready.status_code == 503 and f"cannot reach Qdrant at {down}" in reason and "\n" not in reason
     search = server.get("/api/search", q=README_QUESTION)
     assert search.status_code == 503 and "cannot reach Qdrant" in search.json()["detail"]

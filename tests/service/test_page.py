@@ -150,6 +150,15 @@ def until(pg, script: str, arg: object = None, timeout: float = 20) -> object:
         pg.wait_for_timeout(25)
 
 
+def until_seen(pg, check, timeout: float = 20) -> None:
+    """Polls a test-side condition on what the page reported (frames, console), letting the page's events in."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s")
+        pg.wait_for_timeout(25)
+
+
 def wait_for_results(pg, q: str) -> None:
     """Until the page shows results for exactly this question."""
     expect(pg.locator("#status")).to_contain_text(f"for “{q}”")
@@ -507,9 +516,8 @@ def test_phone_width_and_embed_mode(page, mini_server) -> None:
 def test_framing_is_refused_for_origins_not_allowed(page, mini_server, portal, browser_errors) -> None:
     page.goto(portal + "/?" + urlencode({"src": mini_server.url + "/embed?q=nurse"}))
     until(page, "document.getElementById('cs').contentWindow !== null")
-    page.wait_for_timeout(500)
-    assert [f.url for f in page.frames if f != page.main_frame] == ["chrome-error://chromewebdata/"]
-    assert any("frame-ancestors 'self'" in e for e in browser_errors)
+    until_seen(page, lambda: [f.url for f in page.frames if f != page.main_frame] == ["chrome-error://chromewebdata/"])
+    until_seen(page, lambda: any("frame-ancestors 'self'" in e for e in browser_errors))
     browser_errors.clear()
 
 
