@@ -14,6 +14,7 @@ from indexer.aliases import AliasTitles, Career
 from indexer.embedder import Embedder, get_embedder
 from indexer.fusion import Signals, dense_scores, fuse
 from indexer.lexical.tokens import TokenSets
+from indexer.models import PATH_SEP
 from indexer.query import STOPWORDS, clip_words, names_a_job, terms
 from indexer.ranking import RankingConfig, load_ranking
 from indexer.relevance import QueryEvidence, features, no_match, probability, word_evidence
@@ -53,13 +54,16 @@ class Hit:
 
 @dataclass
 class Filters:
-    """Case-insensitive substring filters on the document id, the career's title and the heading path."""
+    """Case-insensitive substring filters on the document id, the career's title and the heading path, and exact ones:
+    careers (document ids, any of them) and section_path (a heading path, or any path under it)."""
 
     doc: str = ""
     title: str = ""
     section: str = ""
     # who is asking (user and groups): documents with an audience are seen only by its members; None = no check
     viewer: frozenset[str] | None = None
+    careers: tuple[str, ...] = ()
+    section_path: str = ""
 
     def may_see(self, audience: list[str]) -> bool:
         return self.viewer is None or not audience or not self.viewer.isdisjoint(audience)
@@ -69,10 +73,12 @@ class Filters:
             (not self.doc or self.doc.lower() in p.doc_id.lower())
             and (not self.title or self.title.lower() in p.title.lower())
             and (not self.section or self.section.lower() in p.section.lower())
+            and (not self.careers or p.doc_id in self.careers)
+            and (not self.section_path or under_path(p.section, self.section_path))
         )
 
     def active(self) -> bool:
-        return bool(self.doc or self.title or self.section)
+        return bool(self.doc or self.title or self.section or self.careers or self.section_path)
 
     def allowed_rows(self, snapshot: IndexSnapshot) -> np.ndarray | None:
         """The sorted passage rows these filters and the viewer's audiences let through (None: no restriction), from
@@ -81,18 +87,31 @@ class Filters:
         if not self.active() and not hidden:
             return None
         rows: np.ndarray | None = None
-        if self.doc or self.title or hidden:
-            doc, title = self.doc.lower(), self.title.lower()
+        if self.doc or self.title or self.careers or hidden:
+            doc, title, careers = self.doc.lower(), self.title.lower(), set(self.careers)
             rows = _rows(
                 d.passage_rows
                 for d in snapshot.documents.values()
-                if doc in d.doc_id.lower() and title in d.title.lower() and self.may_see(d.audience)
+                if doc in d.doc_id.lower()
+                and title in d.title.lower()
+                and (not careers or d.doc_id in careers)
+                and self.may_see(d.audience)
             )
-        if self.section:
+        if self.section or self.section_path:
             section = self.section.lower()
-            by_section = _rows(r for label, r in snapshot.section_rows.items() if section in label.lower())
+            by_section = _rows(
+                r
+                for label, r in snapshot.section_rows.items()
+                if section in label.lower() and (not self.section_path or under_path(label, self.section_path))
+            )
             rows = by_section if rows is None else np.intersect1d(rows, by_section, assume_unique=True)
         return rows
+
+
+def under_path(label: str, path: str) -> bool:
+    """Whether a heading path is `path` itself or a section under it ("Salary Ranges › By City" is under "Salary
+    Ranges"); exact, case included."""
+    return label == path or label.startswith(path + PATH_SEP)
 
 
 def _rows(groups) -> np.ndarray:
@@ -200,13 +219,25 @@ class Searcher:
     ) -> list[Hit]:
         """The k best passages; `filters` and `allowed` (sorted passage rows the caller may see, None = all) restrict
         the rows both stores rank, before ranking."""
+        return self.find(query, k, mode, per_doc, filters, allowed).hits
+
+    def find(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        per_doc: int = 2,
+        filters: Filters | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> Found:
+        """search's k best passages, with the rows of every candidate the search ranked (its matching set)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         snap = self.snapshot
         w = self.weights
         allowed = restrict((filters or Filters()).allowed_rows(snap), allowed)
         if allowed is not None and not len(allowed):
-            return []
+            return Found([], np.zeros(0, np.int64))
         n = max(w.candidates, k * max(per_doc, 1) * 3)
 
         query = self.correct(query)
@@ -245,7 +276,7 @@ class Searcher:
                 break
         if mode != "lexical":
             self._judge(out, hits, c.words, c.names)
-        return out
+        return Found(out, s.rows)
 
     def candidates(self, query: str, n: int, mode: str = "hybrid", allowed: np.ndarray | None = None) -> Candidates:
         """The passages either side ranks among its n best (and the lead passages of careers the query names), with
@@ -331,6 +362,15 @@ class Searcher:
         """Whether no returned hit answers well enough: none at all, or the best relevance under the threshold."""
         best = max((h.relevance for h in hits if h.relevance is not None), default=None)
         return no_match(self.config.relevance, best, bool(hits))
+
+
+@dataclass
+class Found:
+    """A search's answer: the ranked hits, and the sorted rows of every candidate it ranked, which passed the filters:
+    the dense side's n nearest, the lexical side's n best and the lead passages of careers the query names."""
+
+    hits: list[Hit]
+    pool: np.ndarray
 
 
 @dataclass

@@ -5,13 +5,14 @@ Usage: python scripts/benchmark.py --index DIR [--mode hybrid] [--k 10] [--repea
        python scripts/benchmark.py --scale [--sizes 10000,100000,1000000] [...]   (scripts/scale_benchmark.py)
        python scripts/benchmark.py --scale-corpus 10000,100000 [...]   (real corpora: scripts/scale_corpus_benchmark.py)
 Each question is asked once with an empty query-vector cache (what a new query costs) and once more (a repeated
-query, e.g. the page's facet request); the model's time for one new query is shown apart. Figures are per query, in
-milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py).
+query); the model's time for one new query is shown apart, and so is the facet counting inside each answer (counts by
+career and section over the search's matching set), with its median share of a repeated query's time. Figures are
+per query, in milliseconds, on this machine's CPU. --build times whole build processes (see scripts/build_benchmark.py).
 
        python scripts/benchmark.py --http URL [--concurrency 1,4,16] [--requests 300] [--page]
 Against a running server: for each concurrency, that many clients send /api/search for the questions in turn
-(each client its own connection); prints requests/s, p50 and p99 in ms. --page sends what a page render costs:
-the results request and the facet request (k=50, per_doc=0, snippets=false) for each question."""
+(each client its own connection); prints requests/s, p50 and p99 in ms. --page is kept for older command lines: a
+page render now costs one search, facets included, so it sends the same requests."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.embedder import ModelError  # noqa: E402
 from indexer.evaluation import load_questions  # noqa: E402
+from indexer.facets import count_facets  # noqa: E402
 from indexer.search import MODES, open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
 from indexer.snapshot import IndexUnavailable  # noqa: E402
@@ -85,9 +87,7 @@ def http_table(url: str, levels: list[int], total: int, page: bool, queries: lis
     for c in levels:
         requests: list[dict] = []
         for q in queries[offset : offset + total]:
-            requests.append({"q": q, "k": 10, "per_doc": 2})
-            if page:  # the page's facet request
-                requests.append({"q": q, "k": 50, "per_doc": 0, "snippets": "false"})
+            requests.append({"q": q, "k": 10, "per_doc": 2})  # what the page asks: facets come with the answer
         offset += total
         latencies, errors, seconds = run_level(url, c, requests)
         q = statistics.quantiles(latencies, n=100)
@@ -117,7 +117,7 @@ def main() -> int:
     parser.add_argument("--http", metavar="URL", help="measure a running server over HTTP instead")
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated client counts (with --http)")
     parser.add_argument("--requests", type=int, default=300, help="searches per concurrency level (with --http)")
-    parser.add_argument("--page", action="store_true", help="results + facet request per question (with --http)")
+    parser.add_argument("--page", action="store_true", help="what a page render asks (with --http): the same")
     args = parser.parse_args()
     if args.build:
         from build_benchmark import run
@@ -138,7 +138,8 @@ def main() -> int:
         return 2
     queries = [q.query for q in load_questions(limit=args.limit)]
     answer(searcher, "warm up the model", k=args.k, mode=args.mode)
-    new, repeated, embedding = [], [], []
+    new, repeated, embedding, facets, pools = [], [], [], [], []
+    snap = searcher.snapshot
     for _ in range(args.repeat):
         searcher.forget_queries()
         for query in queries:
@@ -150,7 +151,12 @@ def main() -> int:
             started = time.perf_counter()
             searcher.embedder.encode([query])
             embedding.append((time.perf_counter() - started) * 1000)
-    snap = searcher.snapshot
+        for query in queries:  # the facet counting that each answer above included, timed apart
+            pool = searcher.find(searcher.correct(query), k=args.k, mode=args.mode).pool
+            pools.append(len(pool))
+            started = time.perf_counter()
+            count_facets(snap, pool)
+            facets.append((time.perf_counter() - started) * 1000)
     print(
         f"index {snap.build_id}: {len(snap.passages)} passages, {snap.sentence_store.count} sentences; "
         f"mode {args.mode}, k={args.k}"
@@ -158,6 +164,9 @@ def main() -> int:
     print(summary("new query (ms)", new))
     print(summary("repeated query (ms)", repeated))
     print(summary("query embedding (ms)", embedding))
+    print(summary("facet counts (ms)", facets))
+    share = statistics.median(facets) / statistics.median(repeated) * 100
+    print(f"facet counts: {share:.1f}% of a repeated query's median, over {statistics.median(pools):.0f} passages")
     return 0
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up with the test dependencies (and Chromium for the page tests), then runs lint and the suite.
+# Usage: test.sh [--quick] [pytest args]; --quick runs no slow test (servers, browsers, the whole corpus): the inner loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh test
@@ -9,4 +10,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 .venv/bin/ruff check indexer service scripts tests
+if [ "${1:-}" = "--quick" ]; then
+  shift
+  set -- -m "not slow" "$@"
+fi
 exec .venv/bin/python -m pytest "$@"

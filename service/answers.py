@@ -6,10 +6,20 @@ import time
 
 import numpy as np
 
+from indexer.facets import count_facets
 from indexer.query import asks_for_number, terms
 from indexer.search import Filters, Searcher
 from indexer.snapshot import StoredPassage
-from service.schemas import DocumentDetail, Explain, PassageOut, Result, SearchResponse
+from service.schemas import (
+    CareerCount,
+    DocumentDetail,
+    Explain,
+    Facets,
+    PassageOut,
+    Result,
+    SearchResponse,
+    SectionCount,
+)
 from service.snippets import learn_words, make_snippet, marked_words, utf16_spans
 
 
@@ -25,7 +35,8 @@ def answer(
 ) -> SearchResponse:
     started = time.perf_counter()
     corrected = searcher.correct(query)
-    hits = searcher.search(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    found = searcher.find(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    hits = found.hits
     vector = searcher.embed_query(corrected) if snippets and hits else None  # once for every snippet
     if snippets:
         learn_words(h.passage.text for h in hits)
@@ -54,6 +65,11 @@ def answer(
         )
         for h in hits
     ]
+    counted = count_facets(searcher.snapshot, found.pool)
+    facets = Facets(
+        careers=[CareerCount(doc_id=d, title=t, count=n) for d, t, n in counted.careers],
+        sections=[SectionCount(section=s, count=n) for s, n in counted.sections],
+    )
     took = (time.perf_counter() - started) * 1000
     return SearchResponse(
         query=query,
@@ -62,6 +78,7 @@ def answer(
         corrected=corrected if corrected != query else None,
         no_match=searcher.no_match(hits) if mode != "lexical" else not hits,
         results=results,
+        facets=facets,
         ranking=searcher.config.to_dict() if explain else None,
     )
 

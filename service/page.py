@@ -1,8 +1,9 @@
 """The intranet search page at / (and /embed, its compact form for framing in other pages) and its static files.
 
 When the URL already holds a question (/?q=...), the search runs here and its JSON answer travels inside the page
-in <script type="application/json"> data blocks, which the CSP allows because they never run: app.js renders them at
-once, so a shared link shows its results without a second round trip. The same goes for an open document (&doc=).
+in <script type="application/json"> data blocks, which the CSP allows because they never run: the page's modules
+(static/js/) render them at once, so a shared link shows its results without a second round trip. The same goes for
+an open document (&doc=). The page-config block carries the rules the page follows (service/rules.py).
 """
 
 from __future__ import annotations
@@ -11,45 +12,42 @@ import hashlib
 import html
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from indexer.search import Filters, Searcher
 from service.answers import answer, document_detail
-from service.auth import Viewer
+from service.context import Context, viewer_of
 from service.holder import IndexHolder
+from service.rules import (
+    DEFAULT_K,
+    DEFAULT_PER_DOC,
+    ONE_CAREER_K,
+    ONE_CAREER_PER_DOC,
+    ONE_CAREER_WHEN,
+    URL_KEYS,
+    page_rules,
+)
 from service.schemas import SearchResponse
 
 STATIC = Path(__file__).parent / "static"
+ASSETS = re.compile(r"\.(js|css)$")  # the page's own files, served under /assets/<release>/
 log = logging.getLogger("career_search.page")
 
-MAX_QUERY_CHARS = 1000
-MAX_FILTER_CHARS = 200
-PAGE_K, FACET_K = 10, 50
-# The URL's keys: the question, the filters (title, section, from = one document) and the open document and passage.
-LIMITS = {
-    "q": MAX_QUERY_CHARS,
-    "title": MAX_FILTER_CHARS,
-    "section": MAX_FILTER_CHARS,
-    "from": MAX_FILTER_CHARS,
-    "doc": MAX_FILTER_CHARS,
-    "p": MAX_FILTER_CHARS,
-}
 TRUE = {"1", "true", "yes", "on"}
-# told of each search the page runs itself: (response, k, filters, snippets, perf_counter at start, searcher, viewer)
-SearchLog = Callable[[SearchResponse, int, Filters, bool, float, Searcher, Viewer], None]
 Recorder = Callable[[SearchResponse, int, Filters, float, Searcher], None]
 
 
 def page_params(request: Request) -> dict[str, str]:
-    """The page's state from the query string, cut to the lengths the API accepts (app.js reads it the same way)."""
+    """The page's state from the query string, cut to the API's lengths (as the page's state.js reads it)."""
     qp = request.query_params
-    return {key: (qp.get(key) or "").strip()[:limit] for key, limit in LIMITS.items()}
+    return {key: (qp.get(key) or "").strip()[:limit] for key, limit in URL_KEYS.items()}
 
 
 def data_block(block_id: str, data: object) -> str:
@@ -61,22 +59,23 @@ def data_block(block_id: str, data: object) -> str:
 
 
 def search_params(params: dict[str, str], viewer: frozenset[str] | None) -> tuple[int, int, Filters]:
-    """The same k, per_doc and filters that app.js asks the API for, so the embedded answer is the one it wants."""
-    k, per_doc = (20, 10) if params["from"] or params["title"] else (PAGE_K, 2)
-    return k, per_doc, Filters(params["from"], params["title"], params["section"], viewer)
+    """The k, per_doc and filters that the page's rules (service.rules, which the page reads) ask the API for."""
+    one_career = any(params[key] for key in ONE_CAREER_WHEN)
+    k, per_doc = (ONE_CAREER_K, ONE_CAREER_PER_DOC) if one_career else (DEFAULT_K, DEFAULT_PER_DOC)
+    careers = (params["from"],) if params["from"] else ()
+    return k, per_doc, Filters(title=params["title"], viewer=viewer, careers=careers, section_path=params["section"])
 
 
 def initial_search(
     searcher: Searcher, params: dict[str, str], viewer: frozenset[str] | None, record: Recorder | None = None
-) -> tuple[dict, dict]:
+) -> dict:
+    """The answer, facets included, that the page would ask /api/search for: one search, as the page makes."""
     k, per_doc, filters = search_params(params, viewer)
     started = time.perf_counter()
     main = answer(searcher, params["q"], k, "hybrid", per_doc, filters)
     if record:  # a shared link or a reload searches here, not through /api/search: the query log keeps it too
         record(main, k, filters, started, searcher)
-    wide = answer(searcher, params["q"], FACET_K, "hybrid", 0, filters, snippets=False)
-    facets = {"results": [{"title": r.title, "section": r.section, "doc_id": r.doc_id} for r in wide.results]}
-    return main.model_dump(mode="json", exclude_none=True), facets
+    return main.model_dump(mode="json", exclude_none=True)
 
 
 def document_json(searcher: Searcher, doc_id: str, query: str, viewer: frozenset[str] | None) -> dict | None:
@@ -84,18 +83,21 @@ def document_json(searcher: Searcher, doc_id: str, query: str, viewer: frozenset
     return detail.model_dump(mode="json") if detail else None
 
 
-_versions: dict[str, tuple[int, str]] = {}
+_release: dict[str, object] = {}
 
 
-def asset_version(name: str) -> str:
-    """A short hash of a static file, put in its URL so a new release is never mixed with a cached old file."""
-    path = STATIC / name
-    mtime = path.stat().st_mtime_ns
-    cached = _versions.get(name)
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:10])
-        _versions[name] = cached
-    return cached[1]
+def release() -> str:
+    """A short hash of every file the page loads (its modules and style sheet): the version in their URLs
+    (/assets/<release>/js/main.js), so a new release is never mixed with cached old files. A module's imports are
+    relative, so they carry the same version."""
+    files = sorted(p for p in STATIC.rglob("*") if p.is_file() and ASSETS.search(p.name))
+    stamp = [(str(p), p.stat().st_mtime_ns) for p in files]
+    if _release.get("stamp") != stamp:
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(str(path.relative_to(STATIC)).encode() + b"\0" + path.read_bytes())
+        _release.update(stamp=stamp, version=digest.hexdigest()[:10])
+    return str(_release["version"])
 
 
 def render_page(
@@ -108,15 +110,15 @@ def render_page(
         "ready": searcher is not None,
         "reason": "" if searcher is not None else holder.reason,
         "initial": {k: params[k] for k in ("q", "title", "section", "from")},
+        "rules": page_rules(),
     }
     if embed:
         config["allowed_origins"] = list(holder.settings.allowed_origins)
     blocks = []
     if searcher is not None and params["q"]:
         try:
-            results, facets = initial_search(searcher, params, viewer, record)
-            blocks += [data_block("initial-results", results), data_block("initial-facets", facets)]
-        except Exception:  # the page still works: app.js asks the API, which reports the error properly
+            blocks.append(data_block("initial-results", initial_search(searcher, params, viewer, record)))
+        except Exception:  # the page still works: it asks the API, which reports the error properly
             log.exception("server-side search for the page failed")
     if searcher is not None and params["doc"]:
         detail = document_json(searcher, params["doc"], params["q"], viewer)
@@ -132,20 +134,18 @@ def render_page(
     if embed:
         out = out.replace("<body>", '<body class="embed">', 1)
         out = out.replace('action="/"', 'action="/embed"', 1)
-    for name in ("app.js", "style.css"):
-        out = out.replace(f'"/static/{name}"', f'"/static/{name}?v={asset_version(name)}"', 1)
-    return out
+    return out.replace('"/assets/', f'"/assets/{release()}/')
 
 
-def mount_page(
-    app: FastAPI, holder: IndexHolder, viewer_of: Callable[[Request], Viewer], log_search: SearchLog | None = None
-) -> None:
+def mount_page(app: FastAPI, ctx: Context) -> None:
+    """The page at / and /embed, and its files under /assets/<release>/ (and /static/)."""
+    holder = ctx.holder
+
     def respond(request: Request, embed: bool) -> HTMLResponse:
         viewer = viewer_of(request)
 
         def record(response: SearchResponse, k: int, filters: Filters, started: float, searcher: Searcher) -> None:
-            if log_search:
-                log_search(response, k, filters, True, started, searcher, viewer)
+            ctx.log_search(response, k, filters, True, started, searcher, viewer)
 
         page = render_page(holder, page_params(request), embed, viewer.names(), record)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
@@ -157,5 +157,15 @@ def mount_page(
     @app.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embedded(request: Request) -> HTMLResponse:
         return respond(request, True)
+
+    @app.get("/assets/{version}/{path:path}", include_in_schema=False)
+    def asset(version: str, path: str) -> Response:
+        """The page's files under a release's URL: cached for good when the release is the current one."""
+        file = (STATIC / path).resolve()
+        if not file.is_relative_to(STATIC.resolve()) or not file.is_file() or not ASSETS.search(file.name):
+            return Response(status_code=404)
+        current = version == release()
+        cache = "public, max-age=31536000, immutable" if current else "no-cache"
+        return FileResponse(file, headers={"Cache-Control": cache})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

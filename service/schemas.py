@@ -30,6 +30,25 @@ class Result(BaseModel):
     explain: Explain | None = None
 
 
+class CareerCount(BaseModel):
+    doc_id: str  # the value of the exact filter career=
+    title: str
+    count: int  # passages of this career in the matching set
+
+
+class SectionCount(BaseModel):
+    section: str  # a top-level heading: the value of the exact filter section_path=
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts over the search's whole matching set (every candidate it ranked that passes the filters), not only
+    the results returned; most passages first."""
+
+    careers: list[CareerCount]
+    sections: list[SectionCount]
+
+
 class SearchResponse(BaseModel):
     query: str
     took_ms: float
@@ -38,6 +57,7 @@ class SearchResponse(BaseModel):
     # true when no result answers well: the results are then only the closest matches
     no_match: bool = False
     results: list[Result]
+    facets: Facets | None = None  # always in /api/search's answer
     ranking: dict | None = None  # with explain=true: the ranking configuration the live build serves
 
 

@@ -11,7 +11,7 @@ from indexer.build import build_index
 from indexer.search import Filters, Searcher
 from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
-from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
+from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 
 
 def test_build_load_search_finds_the_right_career(mini_index, embedder):

@@ -14,7 +14,7 @@ from indexer.build import build_index, cache_path
 from indexer.embed_cache import EmbeddingCache
 from indexer.snapshot import open_snapshot
 from indexer.store import current_build_id
-from tests.conftest import MINI_CORPUS, ROOT, kill_build_midway, run_cli
+from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 
 
 @pytest.fixture

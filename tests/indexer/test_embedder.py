@@ -58,6 +58,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1)
 
 
+@pytest.mark.slow  # loads the torch model too
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "torch"])
 def test_each_backend_agrees_with_torch_on_corpus_texts(backend, texts, torch_vectors):
     if backend == "onnx-int8" and int8_kernels() == "no-vnni":
@@ -111,6 +112,7 @@ def test_an_unreadable_model_folder_is_a_model_error(tmp_path):
         get_embedder(Settings(model=str(tmp_path), model_cache=tmp_path / "cache"))
 
 
+@pytest.mark.slow  # loads every backend, torch too
 def test_identity_is_the_loaded_embedders_and_differs_between_backends(onnx_settings):
     identities = set()
     for backend in BACKENDS:

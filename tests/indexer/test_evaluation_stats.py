@@ -21,7 +21,7 @@ from indexer.evaluation_stats import (
     paired_difference,
     save_run,
 )
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 BASELINES = ROOT / "tests" / "eval" / "baselines"
 

@@ -35,7 +35,7 @@ def test_a_rebuild_parses_only_the_edited_file_and_builds_what_parsing_all_build
 
 
 def test_a_damaged_parse_cache_is_replaced_and_the_build_says_so(tmp_path, settings):
-    from tests.conftest import MINI_CORPUS
+    from tests.helpers import MINI_CORPUS
 
     index = tmp_path / "idx"
     build_index(MINI_CORPUS, index, settings, progress=False)

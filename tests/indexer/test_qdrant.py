@@ -20,12 +20,13 @@ from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import current_build_id
 from service.app import create_app
 from service.settings import ServiceSettings
-from tests.conftest import (
+from tests.helpers import (
     BEEKEEPER_QUESTION,
     MINI_CORPUS,
     ROOT,
     free_port,
     kill_build_midway,
+    poll,
     rebuild_under_load,
     run_cli,
 )
@@ -107,6 +108,7 @@ def test_a_rebuild_moves_the_alias_and_old_collections_are_pruned_with_old_build
     assert build_index(MINI_CORPUS, index, settings, progress=False).up_to_date  # nothing changed: no new collection
 
 
+@pytest.mark.slow  # embeds the default corpus before it can be killed
 def test_a_build_killed_mid_way_leaves_the_alias_on_a_complete_collection(tmp_path):
     index, folder = tmp_path / "idx", tmp_path / "qdrant"
     env = {"CAREER_SEARCH_BACKEND": "qdrant", "CAREER_SEARCH_QDRANT_PATH": str(folder)}
@@ -142,11 +144,8 @@ def test_a_rebuild_under_load_switches_answers_without_failing_a_request(tmp_pat
     thread.start()
     url = f"http://127.0.0.1:{server.config.port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not server.started:
-            time.sleep(0.1)
-        while httpx.get(url + "/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        poll(lambda: server.started, timeout=60, what="uvicorn started")
+        poll(lambda: httpx.get(url + "/readyz").status_code == 200, timeout=60, what="the index loaded")
         assert httpx.get(url + "/api/search", params={"q": BEEKEEPER_QUESTION}).json()["results"][0]["title"] != (
             "Beekeeper"
         )
@@ -184,15 +183,8 @@ def test_a_qdrant_server_that_is_down_is_a_one_line_error_and_a_503_with_the_rea
         == 0
     )
     server = start_server(index, wait=False, env=env)
-    deadline = time.monotonic() + 60
-    reason = ""
-    while time.monotonic() < deadline and "cannot reach" not in reason:
-        try:
-            ready = server.get("/readyz")
-            reason = ready.json().get("reason", "")
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    ready = server.json_when("/readyz", lambda r: "cannot reach" in r.json().get("reason", ""))
+    reason = ready.json()["reason"]
     assert ready.status_code == 503 and f"cannot reach Qdrant at {down}" in reason and "\n" not in reason
     search = server.get("/api/search", q=README_QUESTION)
     assert search.status_code == 503 and "cannot reach Qdrant" in search.json()["detail"]

@@ -21,7 +21,7 @@ from indexer.settings import Settings
 from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.vectors import factory as vector_factory
 from service.holder import IndexHolder
-from tests.conftest import MINI_CORPUS
+from tests.helpers import MINI_CORPUS
 
 
 def collection_params(kind: str, tmp_path: Path, dimension: int = 32) -> dict:

@@ -33,7 +33,7 @@ from indexer.readers.markdown import parse
 from indexer.search import Searcher
 from indexer.snapshot import open_snapshot
 from service.answers import snippet_for
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CORPUS = ROOT / "corpus"
 # A second set written after the main set's tune split had been used for tuning; nothing was tuned on it.

@@ -9,7 +9,7 @@ import pytest
 
 from indexer.corpus import read_corpus
 from indexer.passages import passages_of
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SCRIPT = ROOT / "scripts" / "make_scale_corpus.py"
 WORDS = "planning checking records machines customers reports safety budgets samples schedules teams tools".split()

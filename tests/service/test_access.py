@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from indexer.build import build_index
-from tests.conftest import MINI_CORPUS, Server
+from tests.helpers import MINI_CORPUS, Server
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,15 @@ from indexer.build import build_index
 from indexer.embedder import model_path
 from indexer.settings import BUNDLED_MODEL
 from indexer.store import current_build_id, prune
-from tests.conftest import BEEKEEPER_QUESTION, MINI_CORPUS, ROOT, kill_build_midway, rebuild_under_load, run_cli
+from tests.helpers import (
+    BEEKEEPER_QUESTION,
+    MINI_CORPUS,
+    ROOT,
+    kill_build_midway,
+    poll,
+    rebuild_under_load,
+    run_cli,
+)
 from tests.indexer.test_bad_files import make_bad_corpus
 
 pytestmark = pytest.mark.slow
@@ -162,15 +170,7 @@ def test_stats_and_openapi(mini_server):
 
 def test_not_ready_without_an_index_then_ready_once_built(tmp_path, start_server, settings):
     server = start_server(tmp_path / "idx", wait=False)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            r = server.get("/readyz")
-            if "no index" in r.json().get("reason", ""):
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    r = server.json_when("/readyz", lambda r: "no index" in r.json().get("reason", ""))
     assert r.status_code == 503 and "rebuild_index.sh" in r.json()["reason"]
     s = server.get("/api/search", q="nurse")
     assert s.status_code == 503 and "not ready" in s.json()["detail"]
@@ -205,9 +205,7 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "build_id": foreign, "model": "another-model"}))
     (index / "CURRENT").write_text(foreign + "\n")
-    deadline = time.monotonic() + 10
-    while "another-model" not in server.log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    poll(lambda: "another-model" in server.log.read_text(), timeout=10, what="the refusal in the log")
     assert "refused" in server.log.read_text() and "another-model" in server.log.read_text()
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="nurse").status_code == 200
@@ -222,22 +220,12 @@ def test_a_build_from_another_model_is_refused_and_the_old_one_keeps_serving(tmp
 def test_health_reports_a_model_that_cannot_be_loaded_and_recovers_when_it_appears(tmp_path, start_server):
     model = tmp_path / "model"
     server = start_server(tmp_path / "idx", wait=False, env={"CAREER_SEARCH_MODEL": str(model)})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # alive (200) while it starts, then the failed load shows
-        try:
-            health = server.get("/healthz")
-            if health.status_code != 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    health = server.json_when("/healthz", lambda r: r.status_code != 200)  # alive (200) while it starts, then not
     assert health.status_code == 503 and health.json()["status"] == "unhealthy"
     assert str(model) in health.json()["reason"] and "CAREER_SEARCH_MODEL" in health.json()["reason"]
     assert "cannot be loaded" in server.get("/readyz").json()["reason"]
     model.symlink_to(model_path(BUNDLED_MODEL))  # the model's volume is mounted late: the service picks it up
-    deadline = time.monotonic() + 60
-    while server.get("/healthz").status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.3)
+    server.json_when("/healthz", lambda r: r.status_code == 200)
     assert server.get("/healthz").json() == {"status": "ok"}
     assert "no index" in server.get("/readyz").json()["reason"]
 
@@ -247,7 +235,7 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path, start_se
     live = build_index(MINI_CORPUS, index, settings, progress=False).manifest.build_id
     server = start_server(index)
     kill_build_midway(ROOT / "corpus", index)
-    time.sleep(1)  # several reload polls
+    time.sleep(1)  # not a wait for something to happen: several reload polls in which nothing may change
     assert server.get("/readyz").json()["build_id"] == live
     assert server.get("/api/search", q="what does a principal engineer do").json()["results"][0]["title"] == (
         "Principal Engineer"
@@ -354,3 +342,47 @@ def test_search_says_when_no_page_answers_well(mini_server):
     assert good["ranking"]["fusion"]["candidates"] >= 10
     lexical = mini_server.get("/api/search", q="principal engineer", mode="lexical").json()
     assert lexical["no_match"] is False and "relevance" not in lexical["results"][0]
+
+
+def test_facets_count_the_whole_matching_set_and_exact_filters_keep_exactly_their_value(mini_server):
+    def search(**params) -> dict:
+        r = mini_server.get("/api/search", **params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    body = search(q="engineer salary")
+    careers = {c["doc_id"]: c for c in body["facets"]["careers"]}
+    sections = {s["section"]: s["count"] for s in body["facets"]["sections"]}
+    # counted over every passage the search matched, not the 10 it returned (at most 2 per career)
+    assert sum(c["count"] for c in careers.values()) > len(body["results"])
+    assert careers["principal-engineer"]["title"] == "Principal Engineer"
+    assert "Salary Ranges" in sections and not any(" › " in s for s in sections)  # top-level sections
+    counts = [c["count"] for c in body["facets"]["careers"]]
+    assert counts == sorted(counts, reverse=True)
+
+    # a career's count is what a search filtered to that career finds (the small corpus: every passage matches)
+    for doc_id, facet in careers.items():
+        only = search(q="engineer salary", career=doc_id, k=100, per_doc=0)
+        assert {r["doc_id"] for r in only["results"]} == {doc_id}
+        assert len(only["results"]) == facet["count"]
+        assert [c["doc_id"] for c in only["facets"]["careers"]] == [doc_id]
+
+    # exact filters against the substring ones: doc= matches longer ids, career= only that id
+    loose = {r["doc_id"] for r in search(q="engineer", doc="careers-page", k=100, per_doc=0)["results"]}
+    exact = {r["doc_id"] for r in search(q="engineer", career="careers-page", k=100, per_doc=0)["results"]}
+    assert exact == {"careers-page"} and len(loose) > 1
+    both = search(q="engineer", career=["careers-page", "principal-engineer"], k=100, per_doc=0)["results"]
+    assert {r["doc_id"] for r in both} == {"careers-page", "principal-engineer"}
+    assert search(q="engineer", career="careers")["results"] == []  # no prefix or substring match
+
+    # section_path= is a heading path and the sections under it, exactly; section= any heading containing it
+    under = search(q="salary", section_path="Salary Ranges", k=100, per_doc=0)["results"]
+    assert "Salary Ranges › By City" in {r["section"] for r in under}
+    assert all(r["section"] == "Salary Ranges" or r["section"].startswith("Salary Ranges › ") for r in under)
+    assert len(under) == sections["Salary Ranges"]
+    assert search(q="salary", section_path="salary ranges")["results"] == []
+    assert search(q="salary", section_path="Salary")["results"] == []
+    assert search(q="salary", section="salary", k=100, per_doc=0)["results"]
+    deep = search(q="salary", section_path="Salary Ranges › By City", k=100, per_doc=0)
+    assert {r["section"] for r in deep["results"]} == {"Salary Ranges › By City"}
+    assert deep["facets"]["sections"] == [{"section": "Salary Ranges", "count": len(deep["results"])}]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import require_browser
+from tests.helpers import require_browser
 
 
 def test_missing_chromium_skips_locally_and_fails_in_ci(monkeypatch):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Server
+from tests.helpers import ROOT, Server, poll
 
 pytestmark = pytest.mark.slow
 REPORT = ROOT / "scripts" / "query_report.py"
@@ -27,14 +26,13 @@ def today_file(folder: Path) -> Path:
 
 def raw_lines(folder: Path, enough: Callable[[list[bytes]], bool]) -> list[bytes]:
     """Today's log lines once `enough` says so (a background thread writes them)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def lines() -> list[bytes] | None:
         path = today_file(folder)
-        lines = path.read_bytes().splitlines() if path.exists() else []
-        if enough(lines):
-            return lines
-        time.sleep(0.1)
-    raise AssertionError(f"the lines expected are not in {folder}")
+        found = path.read_bytes().splitlines() if path.exists() else []
+        return found if enough(found) else None
+
+    return poll(lines, timeout=30, every=0.1, what=f"the lines expected in {folder}")
 
 
 def logged(folder: Path, count: int) -> list[dict]:
