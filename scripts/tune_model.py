@@ -61,14 +61,14 @@ def training_pairs(args: argparse.Namespace) -> tuple[list[Pair], dict]:
 
 def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
     import torch
-    from datasets import Dataset
+    from datasets import Dataset, DatasetDict
     from sentence_transformers import (
         SentenceTransformer,
         SentenceTransformerTrainer,
         SentenceTransformerTrainingArguments,
         losses,
     )
-    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
+    from sentence_transformers.sentence_transformer.training_args import BatchSamplers, MultiDatasetBatchSamplers
     from transformers import set_seed
 
     from indexer.embedders.base import model_path
@@ -78,8 +78,15 @@ def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
     torch.set_num_threads(max(1, torch.get_num_threads()))
     model = SentenceTransformer(str(model_path(BUNDLED_MODEL)), device="cpu")
     model.max_seq_length = args.max_length
-    data = Dataset.from_dict({"anchor": [p.anchor for p in pairs], "positive": [p.positive for p in pairs],
-                              "negative": [p.negative for p in pairs]})
+    # one dataset per text form: each batch is drawn from one, so a batch of names is not padded to passage length
+    data = DatasetDict({
+        form: Dataset.from_dict({"anchor": [p.anchor for p in group], "positive": [p.positive for p in group],
+                                 "negative": [p.negative for p in group]})
+        for form in sorted({p.form for p in pairs})
+        if len(group := [p for p in pairs if p.form == form]) >= args.batch_size
+    })
+    for name, param in model.named_parameters():  # the word-piece table stays: its gradient is most of the cost
+        param.requires_grad = "word_embeddings" not in name
     training = SentenceTransformerTrainingArguments(
         output_dir=str(workdir / "checkpoints"),
         num_train_epochs=args.epochs,
@@ -92,6 +99,7 @@ def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
         logging_steps=25,
         report_to="none",
         batch_sampler=BatchSamplers.NO_DUPLICATES,  # a label twice in a batch would be its own negative
+        multi_dataset_batch_sampler=MultiDatasetBatchSamplers.PROPORTIONAL,
         use_cpu=True,
         dataloader_drop_last=True,
     )

@@ -30,6 +30,7 @@ class Pair:
     positive: str
     negative: str
     source: str  # "esco:<doc_id>" or "corpus:<doc_id>": what it was made from, to check the split
+    form: str  # "name", "lead" or "sentence": batches hold one form, so short texts are not padded to long ones
 
 
 @dataclass
@@ -47,8 +48,8 @@ class CareerTexts:
     def form(self, kind: str, rng: random.Random) -> str:
         if kind == "name":
             return self.name
-        if kind == "sentence" and self.sentences:
-            return rng.choice(self.sentences)
+        if kind == "sentence":
+            return rng.choice(self.sentences) if self.sentences else self.texts[0]
         return self.texts[0]
 
 
@@ -107,7 +108,8 @@ def esco_pairs(occupations: Sequence[Occupation], seed: int) -> list[Pair]:
                 continue
             kind = _pick_form(rng)
             other = careers[rng.choice(near)] if near else careers[rng.choice(everyone)]
-            pairs.append(Pair(_asked(label, rng), career.form(kind, rng), other.form(kind, rng), f"esco:{o.doc_id}"))
+            pairs.append(Pair(_asked(label, rng), career.form(kind, rng), other.form(kind, rng), f"esco:{o.doc_id}",
+                              kind))
     return pairs
 
 
@@ -121,11 +123,12 @@ def corpus_pairs(careers: Sequence[CareerTexts], seed: int) -> list[Pair]:
         for label in [c.title, *c.aliases]:
             for kind in ("lead", "name"):
                 other = rng.choice(others) if others else c
-                pairs.append(Pair(_asked(label, rng), c.form(kind, rng), other.form(kind, rng), f"corpus:{c.doc_id}"))
+                pairs.append(Pair(_asked(label, rng), c.form(kind, rng), other.form(kind, rng), f"corpus:{c.doc_id}",
+                                  kind))
         for p, text in zip(c.passages, c.texts, strict=True):
             if not p.section or len(c.passages) < 2:
                 continue
             anchor = f"{c.title} {p.section.replace(PATH_SEP, ' ')}".lower()
             negative = rng.choice([t for t in c.texts if t != text] or c.texts)
-            pairs.append(Pair(anchor, text, negative, f"corpus:{c.doc_id}"))
+            pairs.append(Pair(anchor, text, negative, f"corpus:{c.doc_id}", "lead"))
     return pairs
