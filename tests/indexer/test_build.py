@@ -9,6 +9,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.search import Filters, Searcher
+from indexer.settings import CAREER_MODEL
 from indexer.snapshot import IndexUnavailable, open_snapshot
 from indexer.store import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
 from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli
@@ -39,7 +40,7 @@ def test_results_respect_per_doc_and_filters(mini_index, embedder):
 def test_manifest_and_report_are_written(mini_index):
     build = mini_index / "builds" / current_build_id(mini_index)
     manifest = json.loads((build / "manifest.json").read_text())
-    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    assert manifest["model"] == CAREER_MODEL and manifest["dimension"] == 384
     assert manifest["format_version"] == FORMAT_VERSION and len(manifest["corpus_fingerprint"]) == 16
     report = json.loads((build / "report.json").read_text())
     assert {d["title"] for d in report["documents"]} >= {"Principal Engineer", "Platform Engineer"}

@@ -15,7 +15,7 @@ from indexer.embedder import BACKENDS, Embedder, ModelError, embedder_identity, 
 from indexer.embedders.export import FP32_FILE, export_dir
 from indexer.embedders.identity import int8_kernels
 from indexer.embedders.onnx import OnnxEmbedder
-from indexer.settings import BUNDLED_MODEL, Settings
+from indexer.settings import CAREER_MODEL, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory, onnx_settings: Settings)
     """A model cache of our own to damage, seeded from the shared one: one export less to wait for."""
     get_embedder(onnx_settings)  # exports into the shared cache if this machine has no export yet
     cache = tmp_path_factory.mktemp("model-cache")
-    shutil.copytree(export_dir(onnx_settings.model_cache, BUNDLED_MODEL), export_dir(cache, BUNDLED_MODEL))
+    shutil.copytree(export_dir(onnx_settings.model_cache, CAREER_MODEL), export_dir(cache, CAREER_MODEL))
     return cache
 
 
@@ -81,9 +81,9 @@ def test_a_long_text_is_cut_where_sentence_transformers_cuts_it(torch_vectors, o
 
 
 def test_a_corrupt_cached_export_is_exported_again(own_cache, texts, torch_vectors, caplog):
-    model_file = export_dir(own_cache, BUNDLED_MODEL) / FP32_FILE
+    model_file = export_dir(own_cache, CAREER_MODEL) / FP32_FILE
     model_file.write_bytes(b"not an onnx model" * 1000)
-    embedder = OnnxEmbedder(BUNDLED_MODEL, threads=2, batch_size=32, cache=own_cache)
+    embedder = OnnxEmbedder(CAREER_MODEL, threads=2, batch_size=32, cache=own_cache)
     assert "exporting again" in caplog.text
     assert model_file.stat().st_size > 10_000_000
     assert cosines(embedder.encode(texts[:20]), torch_vectors[:20]).min() >= 0.999

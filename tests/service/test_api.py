@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.build import build_index
 from indexer.embedder import model_path
-from indexer.settings import BUNDLED_MODEL
+from indexer.settings import BUNDLED_MODEL, CAREER_MODEL
 from indexer.store import current_build_id, prune
 from tests.helpers import (
     BEEKEEPER_QUESTION,
@@ -162,7 +162,7 @@ def test_documents_list_detail_and_404(mini_server):
 
 def test_stats_and_openapi(mini_server):
     stats = mini_server.get("/api/stats").json()
-    assert stats["model"] == "all-MiniLM-L6-v2" and stats["dimension"] == 384
+    assert stats["model"] == CAREER_MODEL and stats["dimension"] == 384
     assert stats["documents"] == 6 and stats["passages"] > 6 and stats["build_id"]
     assert mini_server.get("/docs").status_code == 200
     assert "/api/search" in mini_server.get("/openapi.json").json()["paths"]
