@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from indexer import __version__
 from indexer.search import Filters, Searcher
 from indexer.settings import Settings
 from indexer.vectors.base import StoreUnavailable
@@ -120,7 +121,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
     app = FastAPI(
         title="career-search",
         description="Semantic search over career documents.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,  # served by service.docs from bundled assets
         redoc_url=None,
