@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Creates .venv if missing and installs the project (torch==2.13.0 first: the CPU build). Usage: setup.sh [test]
 # Once installed it costs nothing: a stamp named after pyproject.toml's hash says the install is current.
+# The rest is installed by uv (pinned, into .venv, cached in ~/.cache/uv), ~10x faster than pip with the same pins;
+# pip does it instead when uv cannot be had or fails (offline), or with CAREER_SEARCH_INSTALLER=pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+UV_VERSION="0.13.10"
 stamp=".venv/.installed-$(sha256sum < pyproject.toml | cut -c1-16)-${1:-run}"
 [ -f "$stamp" ] && [ -x .venv/bin/python ] && exit 0
 if [ ! -x .venv/bin/python ]; then
@@ -11,12 +14,18 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
-# Any other torch spec pulls a multi-GB CUDA build; this exact version is the CPU build on this machine.
+# Any other torch spec pulls a multi-GB CUDA build; this exact version is the CPU build on this machine. uv does not
+# look where pip finds it, so pip installs torch and uv sees the pin satisfied and leaves it alone.
 .venv/bin/python -c "import torch" 2>/dev/null || "${PIP[@]}" install "torch==2.13.0"
+target="."
+[ "${1:-}" = "test" ] && target=".[test]"
 echo "setup: installing career-search${1:+ with $1 extras}"
-if [ "${1:-}" = "test" ]; then
-  "${PIP[@]}" install -e ".[test]"
-else
-  "${PIP[@]}" install -e .
+installed=""
+if [ "${CAREER_SEARCH_INSTALLER:-uv}" = "uv" ]; then
+  if [ "$(.venv/bin/uv --version 2>/dev/null)" = "uv $UV_VERSION" ] || "${PIP[@]}" install "uv==$UV_VERSION"; then
+    .venv/bin/uv pip install --quiet --python .venv/bin/python -e "$target" && installed="uv" \
+      || echo "setup: uv failed; installing with pip"
+  fi
 fi
+[ -n "$installed" ] || "${PIP[@]}" install -e "$target"
 touch "$stamp"
