@@ -27,16 +27,16 @@ COMMANDS = {
 
 def add_serve_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     parser.add_argument("--index", type=Path, default=settings.index_dir, help="index folder (builds/ + CURRENT)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
 
 
 def add_ask_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     parser.add_argument("--index", type=Path, default=settings.index_dir, help="index folder (builds/ + CURRENT)")
     parser.add_argument("-k", type=int, default=5, help="number of results (1-100)")
-    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"], help="default hybrid")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
-    parser.add_argument("question")
+    parser.add_argument("question", help="the question, quoted (1-1000 characters)")
 
 
 def main(argv: list[str] | None = None) -> int:
