@@ -41,37 +41,62 @@ def add_ask_arguments(parser: argparse.ArgumentParser, settings: Settings) -> No
 
 def main(argv: list[str] | None = None) -> int:
     """career-search SUBCOMMAND ...: exit status 0, 1 (it failed, one line says why), 2 (wrong arguments)."""
-    from indexer import __version__, evaluate_cli
-    from indexer.cli import add_build_arguments, add_status_arguments, run_build, run_status
-    from service import query_report
+    from indexer import __version__
 
+    argv = sys.argv[1:] if argv is None else argv
     settings = get_settings()
     parser = Parser(prog="career-search", description="Semantic search over career documents, offline.")
     parser.add_argument("--version", action="version", version=f"career-search {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers = {name: sub.add_parser(name, help=text, description=text) for name, text in COMMANDS.items()}
-    add_build_arguments(subparsers["build"], settings)
-    add_serve_arguments(subparsers["serve"], settings)
-    add_ask_arguments(subparsers["ask"], settings)
-    add_status_arguments(subparsers["status"], settings)
-    for name, module in (("evaluate", evaluate_cli), ("report", query_report)):
-        subparsers[name].description, subparsers[name].epilog = module.DESCRIPTION, module.DETAILS
-        subparsers[name].formatter_class = argparse.RawDescriptionHelpFormatter
-        module.add_arguments(subparsers[name])
+    # Only the chosen subcommand's arguments are needed (the first word that is not an option: the top level takes
+    # none with a value), so `career-search status` does not import evaluate's search stack to describe it.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen in subparsers:
+        add_arguments(chosen, subparsers[chosen], settings)
     args = parser.parse_args(argv)
-    command = args.command
-    if command == "build":
-        return run_build(args, settings)
-    if command == "status":
-        return run_status(args, settings)
-    if command == "evaluate":
-        return evaluate_cli.run(evaluate_cli.check(subparsers["evaluate"], args))
-    if command == "report":
-        return query_report.run(query_report.check(subparsers["report"], args))
-    if command == "serve":
+    return run_command(args, subparsers[args.command], settings)
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser, settings: Settings) -> None:
+    if command in ("build", "status"):
+        from indexer.cli import add_build_arguments, add_status_arguments
+
+        (add_build_arguments if command == "build" else add_status_arguments)(parser, settings)
+    elif command == "serve":
+        add_serve_arguments(parser, settings)
+    elif command == "ask":
+        add_ask_arguments(parser, settings)
+    else:
+        module = _module(command)
+        parser.description, parser.epilog = module.DESCRIPTION, module.DETAILS
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        module.add_arguments(parser)
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings) -> int:
+    if args.command in ("build", "status"):
+        from indexer.cli import run_build, run_status
+
+        return (run_build if args.command == "build" else run_status)(args, settings)
+    if args.command == "serve":
         return serve(args)
-    logging.basicConfig(level="WARNING")  # `ask` prints answers, not logs
-    return ask(args, settings)
+    if args.command == "ask":
+        logging.basicConfig(level="WARNING")  # `ask` prints answers, not logs
+        return ask(args, settings)
+    module = _module(args.command)
+    return module.run(module.check(parser, args))
+
+
+def _module(command: str):
+    """The module of `evaluate` or `report`: its DESCRIPTION, DETAILS, add_arguments, check and run."""
+    if command == "evaluate":
+        from indexer import evaluate_cli
+
+        return evaluate_cli
+    from service import query_report
+
+    return query_report
 
 
 def run() -> None:
