@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv if missing and installs the project (torch==2.13.0 first: the CPU build). Usage: setup.sh [test]
 # Once installed it costs nothing: a stamp named after pyproject.toml's hash says the install is current.
-# The rest is installed by uv (pinned, into .venv, cached in ~/.cache/uv), ~10x faster than pip with the same pins;
-# pip does it instead when uv cannot be had or fails (offline), or with CAREER_SEARCH_INSTALLER=pip.
+# Installs are done by uv (pinned, into .venv, cached in ~/.cache/uv), several times faster than pip with the same
+# pins; pip does them instead when uv cannot be had or fails (offline), or with CAREER_SEARCH_INSTALLER=pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -14,18 +14,34 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+UV=(.venv/bin/uv pip install --quiet --python .venv/bin/python)
+use_uv=""
+if [ "${CAREER_SEARCH_INSTALLER:-uv}" = "uv" ]; then
+  if [ "$(.venv/bin/uv --version 2>/dev/null)" = "uv $UV_VERSION" ] || "${PIP[@]}" install "uv==$UV_VERSION"; then
+    use_uv=1
+  else
+    echo "setup: uv cannot be installed; installing with pip"
+  fi
+fi
 # Any other torch spec pulls a multi-GB CUDA build; this exact version is the CPU build on this machine. uv does not
-# look where pip finds it, so pip installs torch and uv sees the pin satisfied and leaves it alone.
-.venv/bin/python -c "import torch" 2>/dev/null || "${PIP[@]}" install "torch==2.13.0"
+# look where pip finds it, so pip picks the file (pip download: a copy of the local wheel) and uv installs that very
+# file; later installs see the pin satisfied and leave torch alone.
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  wheels="$(mktemp -d)"
+  trap 'rm -rf "$wheels"' EXIT
+  if [ -n "$use_uv" ] && "${PIP[@]}" download --no-deps -d "$wheels" "torch==2.13.0" \
+      && "${UV[@]}" "$wheels"/torch-*.whl; then
+    :
+  else
+    "${PIP[@]}" install "torch==2.13.0"
+  fi
+fi
 target="."
 [ "${1:-}" = "test" ] && target=".[test]"
 echo "setup: installing career-search${1:+ with $1 extras}"
 installed=""
-if [ "${CAREER_SEARCH_INSTALLER:-uv}" = "uv" ]; then
-  if [ "$(.venv/bin/uv --version 2>/dev/null)" = "uv $UV_VERSION" ] || "${PIP[@]}" install "uv==$UV_VERSION"; then
-    .venv/bin/uv pip install --quiet --python .venv/bin/python -e "$target" && installed="uv" \
-      || echo "setup: uv failed; installing with pip"
-  fi
+if [ -n "$use_uv" ]; then
+  "${UV[@]}" -e "$target" && installed="uv" || echo "setup: uv failed; installing with pip"
 fi
 [ -n "$installed" ] || "${PIP[@]}" install -e "$target"
 touch "$stamp"
