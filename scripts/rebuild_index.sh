@@ -10,4 +10,4 @@ corpus="$(realpath -m "${1:-$root/corpus}")"
 index="$(realpath -m "${2:-$root/index}")"
 "$root/scripts/setup.sh" >&2
 cd "$root"
-exec .venv/bin/python -m indexer build --corpus "$corpus" --index "$index" ${CRON:+--quiet} "${force[@]}"
+exec .venv/bin/career-search build --corpus "$corpus" --index "$index" ${CRON:+--quiet} "${force[@]}"

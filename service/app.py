@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from indexer import __version__
 from indexer.settings import Settings
 from indexer.vectors.base import StoreUnavailable
 from service.api import api_router
@@ -82,7 +83,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
     app = FastAPI(
         title="career-search",
         description="Semantic search over career documents.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,  # served by service.docs from bundled assets
         redoc_url=None,
