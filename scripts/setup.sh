@@ -41,7 +41,8 @@ target="."
 echo "setup: installing career-search${1:+ with $1 extras}"
 installed=""
 if [ -n "$use_uv" ]; then
-  "${UV[@]}" -e "$target" && installed="uv" || echo "setup: uv failed; installing with pip"
+  # --compile-bytecode: the .pyc files pip writes too; else every first import of torch & co. pays for them later
+  "${UV[@]}" --compile-bytecode -e "$target" && installed="uv" || echo "setup: uv failed; installing with pip"
 fi
 [ -n "$installed" ] || "${PIP[@]}" install -e "$target"
 touch "$stamp"
