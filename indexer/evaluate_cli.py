@@ -214,10 +214,7 @@ def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[di
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
     if args.out_of_scope is not None:
-        report["out_of_scope"] = unanswerable_json(
-            flag_unanswerable(Searcher(snapshot, embedder, ranking(args)), load_unanswerable(args.out_of_scope))
-        )
-        report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
+        report["out_of_scope"] = out_of_scope(args.out_of_scope, Searcher(snapshot, embedder, ranking(args)))
     snapshot.close()
     meta = {
         "questions_file": shown_path(args.questions),
@@ -228,6 +225,11 @@ def question_report(args: argparse.Namespace, index: Path, embedder) -> tuple[di
         "questions": len(questions),
     }
     return report, RunSet(meta, run_scores(results))
+
+
+def out_of_scope(path: Path, searcher) -> dict:
+    """How many of the questions the corpus cannot answer (a --out-of-scope file) are answered "no good match"."""
+    return {**unanswerable_json(flag_unanswerable(searcher, load_unanswerable(path))), "file": shown_path(path)}
 
 
 def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, RunSet]:
@@ -258,10 +260,7 @@ def esco_report(args: argparse.Namespace, settings, embedder) -> tuple[dict, Run
         **results_json(results, misses=args.misses, miss_k=MISS_K),
     }
     if args.out_of_scope is not None:
-        report["out_of_scope"] = unanswerable_json(
-            flag_unanswerable(Searcher(snapshot, embedder, ranking(args)), load_unanswerable(args.out_of_scope))
-        )
-        report["out_of_scope"]["file"] = shown_path(args.out_of_scope)
+        report["out_of_scope"] = out_of_scope(args.out_of_scope, Searcher(snapshot, embedder, ranking(args)))
     snapshot.close()
     meta = {
         "csv": args.esco.name,
