@@ -2,12 +2,15 @@
 occupations and pairs from the corpus, in the text forms the engine embeds (indexer/training/pairs.py).
 
 Trains with sentence-transformers' trainer (MultipleNegativesRankingLoss: in-batch negatives plus one hard negative
-from the same ISCO group), then writes the weights as fp16 safetensors with the tokenizer and a training record
-(data, settings, sha256 of the weights) into --out. The ESCO split is by occupation (indexer.evaluation
-.split_occupations): tune and report occupations give no label and no description to training.
+from the same ISCO group), averages the weights with the base model's (--keep-base), then writes them as fp16
+safetensors with the tokenizer and a training record (data, settings, sha256 of the weights) into --out. The ESCO
+split is by occupation (indexer.evaluation.split_occupations): tune and report occupations give no label and no
+description to training.
 
 Usage: python scripts/tune_model.py [--esco data/esco/occupations_en.csv] [--corpus corpus]
-           [--out indexer/models/career-minilm] [--epochs 1] [--limit N]
+           [--out indexer/models/career-minilm] [--epochs 1] [--limit 12000] [--keep-base 0.7]
+       python scripts/tune_model.py --blend-only FOLDER [--keep-base 0.7]
+The defaults are the shipped model's settings (docs/model.md).
 Needs the training extras: pip install -e '.[train]'."""
 
 from __future__ import annotations
@@ -41,9 +44,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--max-length", type=int, default=128, help="word pieces per text while training")
+    parser.add_argument("--max-length", type=int, default=64, help="word pieces per text while training")
     parser.add_argument("--seed", type=int, default=28)
-    parser.add_argument("--limit", type=int, default=0, help="train on this many pairs only (a quick try)")
+    parser.add_argument("--limit", type=int, default=12000, help="train on this many of the pairs (0 = all)")
     parser.add_argument(
         "--keep-base", type=float, default=KEEP_BASE,
         help=f"share of the base model's weights in the result (default {KEEP_BASE}): the tuned weights are averaged "
@@ -68,7 +71,6 @@ def training_pairs(args: argparse.Namespace) -> tuple[list[Pair], dict]:
 
 
 def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
-    import torch
     from datasets import Dataset, DatasetDict
     from sentence_transformers import (
         SentenceTransformer,
@@ -83,7 +85,6 @@ def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
     from indexer.settings import BUNDLED_MODEL
 
     set_seed(args.seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     model = SentenceTransformer(str(model_path(BUNDLED_MODEL)), device="cpu")
     model.max_seq_length = args.max_length
     # one dataset per text form: each batch is drawn from one, so a batch of names is not padded to passage length
