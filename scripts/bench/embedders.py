@@ -8,7 +8,6 @@ reuses it. Run it on a quiet machine; it prints the load average so a busy one s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ import numpy as np
 
 from bench.common import ROOT, ms_since, percentiles
 from indexer.embedders import BACKENDS, get_embedder
+from indexer.evaluation import load_questions
 from indexer.settings import Settings
 
 LOAD_CHILD = """
@@ -43,11 +43,6 @@ def corpus_passages(corpus: Path, limit: int) -> list[str]:
     return texts[:limit]
 
 
-def queries(limit: int) -> list[str]:
-    with open(ROOT / "tests" / "eval" / "questions.jsonl", encoding="utf-8") as f:
-        return [json.loads(line)["query"] for line in f if line.strip()][:limit]
-
-
 def load_seconds(backend: str, cache: Path, threads: int) -> float:
     code = LOAD_CHILD.format(backend=backend, cache=str(cache), threads=threads)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -63,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    passages, short = corpus_passages(args.corpus, args.passages), queries(args.queries)
+    passages, short = corpus_passages(args.corpus, args.passages), [q.query for q in load_questions(limit=args.queries)]
     print(
         f"{len(passages)} passages (mean {statistics.mean(len(p.split()) for p in passages):.0f} words), "
         f"{len(short)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f}"
