@@ -1,8 +1,8 @@
 """The file-based lexical stores timed on one index's or corpus's passages, and checked to rank alike.
 
 Writes an SQLite FTS5 store and a BM25 matrix of the index's passages into a scratch folder, then asks both the same
-questions (the eval sets' tune and dev questions, or --scale-queries over a scale corpus's titles): p50/p95 ms per
-query, in how many the top 50 differ, and the largest relative score difference.
+questions (the eval sets' tune and dev questions, or with --scale-corpus scale-corpus's over a corpus's titles):
+p50/p95 ms per query, in how many the top 50 differ, and the largest relative score difference.
 
 With --corpus instead of --index the passages are read and cut from a corpus folder (nothing is embedded), so the
 lexical side of a corpus too big to build here can be timed."""
