@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     embed_cache_mb: float = 1024.0
     # The passages' vector store: "flat" (exact scan), "hnsw" (approximate graph) or "auto" (flat below
     # indexer/vectors/factory.py's AUTO_HNSW_FROM passages, HNSW from there). A service set to flat or hnsw refuses a
-    # build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98 (scripts/scale_benchmark.py).
+    # build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98 (scripts/benchmark.py scale).
     vector_index: str = "auto"
     hnsw_m: int = 32
     hnsw_ef_search: int = 256

@@ -19,7 +19,7 @@ BACKENDS: dict[str, str] = {
 
 def choose(setting: str) -> str:
     """The backend a setting means for a new build. BM25 as a matrix ranks exactly as FTS5 (largest relative score
-    difference 1.4e-7 over 364 questions) and 4.5-8x faster at 10,000 passages (scripts/lexical_benchmark.py), so
+    difference 1.4e-7 over 364 questions) and 4.5-8x faster at 10,000 passages (scripts/benchmark.py lexical), so
     auto always takes it; FTS5 stays for the builds that have it and as the reference the matrix is tested against."""
     if setting == AUTO:
         return MATRIX

@@ -16,8 +16,8 @@ BACKENDS: dict[str, str] = {
 }
 AUTO = "auto"
 # `auto` builds flat below this many rows, HNSW from it on: flat's p50 reaches 5 ms per query at about 50k unit
-# vectors of 384 dimensions on the 2-core machine (4.7 ms at 50k, 8.3 ms at 100k; scripts/scale_benchmark.py --sweep,
-# README "How the index type is chosen"), while HNSW stays near 1 ms with recall@10 >= 0.98.
+# vectors of 384 dimensions on the 2-core machine (4.7 ms at 50k, 8.3 ms at 100k; scripts/benchmark.py scale
+# --sweep, README "How the index type is chosen"), while HNSW stays near 1 ms with recall@10 >= 0.98.
 AUTO_HNSW_FROM = 50_000
 
 

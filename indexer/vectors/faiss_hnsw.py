@@ -10,7 +10,7 @@ import numpy as np
 from indexer.vectors.faiss_common import FaissStore, storage_view
 
 # Recall@10 against flat >= 0.98 at 10k and 100k synthetic vectors and on the corpus's real sentence vectors
-# (scripts/scale_benchmark.py, tests/indexer/test_stores.py). On the 100k scale corpus's real passage vectors efSearch
+# (scripts/benchmark.py scale, tests/indexer/test_stores.py). On the 100k scale corpus's real passage vectors efSearch
 # 128 gave 0.974, 192 0.982, 256 0.986 (0.38 -> 0.72 ms a search): 256.
 DEFAULTS = {"m": 32, "ef_construction": 80, "ef_search": 256}
 

@@ -1,4 +1,4 @@
-"""The latency benchmark runs as an admin would run it and prints per-query figures."""
+"""The benchmark command runs as an admin would run it and prints its figures."""
 
 import re
 import subprocess
@@ -14,7 +14,7 @@ SCRIPT = ROOT / "scripts" / "benchmark.py"
 
 def test_benchmark_prints_latency_percentiles(mini_index):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--index", str(mini_index), "--limit", "12"],
+        [sys.executable, str(SCRIPT), "query", "--index", str(mini_index), "--limit", "12"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -27,7 +27,10 @@ def test_benchmark_prints_latency_percentiles(mini_index):
 
 def test_benchmark_without_an_index_says_what_to_do(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--index", str(tmp_path / "none")], capture_output=True, text=True, timeout=300
+        [sys.executable, str(SCRIPT), "query", "--index", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 2
     assert "no index in" in proc.stderr and "rebuild_index.sh" in proc.stderr and "Traceback" not in proc.stderr
@@ -35,7 +38,7 @@ def test_benchmark_without_an_index_says_what_to_do(tmp_path):
 
 def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--scale", "--sizes", "3000", "--queries", "20"],
+        [sys.executable, str(SCRIPT), "scale", "--sizes", "3000", "--queries", "20"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -44,3 +47,21 @@ def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
     rows = [line for line in proc.stdout.splitlines() if line.startswith("|     3,000 |")]
     assert [r.split("|")[2].strip() for r in rows] == ["flat", "hnsw"], proc.stdout
     assert rows[0].rstrip(" |").endswith("exact") and float(rows[1].split("|")[-2]) >= 0.9
+
+
+def test_every_subcommand_has_help():
+    top = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=300)
+    assert top.returncode == 0, top.stderr
+    for command in ("query", "http", "build", "scale", "scale-corpus", "lexical", "embedders"):
+        assert f"    {command}" in top.stdout, top.stdout
+        proc = subprocess.run(
+            [sys.executable, str(SCRIPT), command, "--help"], capture_output=True, text=True, timeout=300
+        )
+        assert proc.returncode == 0 and f"usage: benchmark.py {command}" in proc.stdout, proc.stderr
+
+
+def test_the_old_index_spelling_is_the_query_subcommand(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--index", str(tmp_path / "none")], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 2 and "no index in" in proc.stderr

@@ -1,19 +1,17 @@
-"""Prints what each vector store costs as the index grows: synthetic unit vectors (seeded, clustered like sentence
-embeddings), for each size and backend: build time, size on disk, memory, search p50/p95/p99 and recall@10 against
-exact search. Also the memory an index build's snapshot takes with its vectors held once against the copies it
-used to keep (--index).
+"""What each vector store costs as the index grows, on synthetic vectors: build, disk, memory, latency, recall.
 
-Usage: python scripts/scale_benchmark.py [--sizes 10000,100000,1000000] [--kinds flat,hnsw] [--queries 200]
-                                         [--sweep 10000,30000,...] [--index DIR]
-(scripts/benchmark.py --scale runs the same.)"""
+Synthetic unit vectors (seeded, clustered like sentence embeddings), for each size and backend: build time, size on
+disk, memory, search p50/p95/p99 and recall@10 against exact search. Also the memory an index build's snapshot takes
+with its vectors held once against the copies it used to keep (--index)."""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import shutil
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,20 +20,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from indexer.vectors import factory  # noqa: E402
+from bench.common import ROOT, ms_since, percentiles, rss_mib
+from indexer.vectors import factory
 
 DIMENSION = 384  # all-MiniLM-L6-v2
 FAST_ENOUGH_MS = 5.0  # flat's p50 above this: time for the approximate index
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def clustered(n: int, seed: int, d: int = DIMENSION, clusters: int = 2000) -> np.ndarray:
@@ -67,11 +56,6 @@ def exact_top(data: np.ndarray, queries: np.ndarray, k: int = 10) -> list[set[in
     return out
 
 
-def percentiles(ms: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(ms, n=100)
-    return q[49], q[94], q[98]
-
-
 def measure(kind: str, data: np.ndarray, queries: np.ndarray, folder: Path, truth: list[set[int]] | None) -> dict:
     params = {}
     started = time.perf_counter()
@@ -92,7 +76,7 @@ def measure(kind: str, data: np.ndarray, queries: np.ndarray, folder: Path, trut
     for q in queries:
         t = time.perf_counter()
         hits = store.search(q, 10)
-        ms.append((time.perf_counter() - t) * 1000)
+        ms.append(ms_since(t))
         found.append({r for r, _ in hits})
     faiss.omp_set_num_threads(threads)
     recall = None if truth is None else float(np.mean([len(f & t) / 10 for f, t in zip(found, truth, strict=True)]))
@@ -117,17 +101,13 @@ def measure(kind: str, data: np.ndarray, queries: np.ndarray, folder: Path, trut
 
 def load_rss(path: Path, config: dict) -> float:
     """How much a fresh process grows when it loads the store (measured apart: freed memory is reused in this one)."""
-    import json
-    import subprocess
-
     code = (
-        "import json,sys; sys.path.insert(0, sys.argv[3]); from indexer.vectors import factory; "
+        "import json,sys; from indexer.vectors import factory; "
         "from pathlib import Path; import faiss, numpy; "
         "rss=lambda: int([l for l in open('/proc/self/status') if l.startswith('VmRSS:')][0].split()[1]) / 1024; "
         "b=rss(); s=factory.load(Path(sys.argv[1]), json.loads(sys.argv[2])); print(rss()-b)"
     )
-    root = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(config), root], capture_output=True)
+    out = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(config)], capture_output=True, cwd=ROOT)
     return float(out.stdout or 0)
 
 
@@ -141,15 +121,15 @@ def row(r: dict) -> str:
 
 def snapshot_memory(index: Path) -> None:
     """RSS of a loaded build with its vectors held once, and with the copies the snapshot used to keep beside them."""
-    from indexer.snapshot import open_snapshot
+    from indexer.snapshot import open_snapshot  # here, as before: the RSS printed first is without it
 
     gc.collect()
-    before = rss_mb()
+    before = rss_mib()[0]
     snap = open_snapshot(index)
-    loaded = rss_mb()
+    loaded = rss_mib()[0]
     copies = [snap.passage_store.index.reconstruct_n(0, snap.passage_store.count)]
     copies.append(snap.sentence_store.index.reconstruct_n(0, snap.sentence_store.count))
-    with_copies = rss_mb()
+    with_copies = rss_mib()[0]
     n = snap.passage_store.count + snap.sentence_store.count
     print(f"index {index}: {snap.passage_store.count} passage + {snap.sentence_store.count} sentence vectors")
     print(
@@ -161,14 +141,15 @@ def snapshot_memory(index: Path) -> None:
     snap.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--kinds", default="flat,hnsw")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--sweep", default="", help="sizes at which to time flat search alone (the auto threshold)")
     parser.add_argument("--index", type=Path, help="also print a built index's memory, vectors held once vs copied")
-    args = parser.parse_args(sys.argv[1:] if "--scale" not in sys.argv else [a for a in sys.argv[1:] if a != "--scale"])
+
+
+def run(args: argparse.Namespace) -> int:
     print(
         f"{os.cpu_count()} cores; FAISS {faiss.__version__}; dimension {DIMENSION}; "
         f"{args.queries} queries near the data, k=10; RSS = growth of the process when the store is loaded"
@@ -202,7 +183,3 @@ def main() -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Times builds as an admin runs them: a full build from an empty cache, an unchanged rebuild, one document edited.
+"""Build times as an admin sees them: a full build from an empty cache, an unchanged rebuild, one document edited.
 
 Each figure is the wall time of a whole `python -m indexer build` process (model load included), the median of
 --runs runs, each in a new index folder with a new embedding cache. With --before DIR, the same commands run with
@@ -7,6 +7,7 @@ so both sides see the same machine. --esco CSV adds a full build of the ESCO occ
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -17,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT
+from indexer.evaluation import read_esco, write_esco_corpus
+
 EDIT = "\n\nThis paragraph was added to time a rebuild after one document changed.\n"
 
 
@@ -41,7 +44,7 @@ def _passages(index: Path) -> int:
     return int(json.loads((index / "builds" / build / "manifest.json").read_text())["passages"])
 
 
-def one_round(code: Path, corpus: Path, work: Path, env: dict[str, str]) -> dict[str, float]:
+def one_round(code: Path, corpus: Path, work: Path) -> dict[str, float]:
     """Full build, unchanged rebuild, and a rebuild after one document was edited: seconds of each."""
     if work.exists():
         shutil.rmtree(work)
@@ -49,7 +52,7 @@ def one_round(code: Path, corpus: Path, work: Path, env: dict[str, str]) -> dict
     copy = work / "corpus"
     shutil.copytree(corpus, copy)
     index = work / "index"
-    env = {**env, "CAREER_SEARCH_EMBED_CACHE": str(work / "cache.sqlite")}
+    env = {"CAREER_SEARCH_EMBED_CACHE": str(work / "cache.sqlite")}
     full, _ = _build(code, copy, index, env)
     unchanged, _ = _build(code, copy, index, env)
     doc = sorted(p for p in copy.glob("*.md") if p.stem.lower() != "readme")[0]
@@ -58,14 +61,22 @@ def one_round(code: Path, corpus: Path, work: Path, env: dict[str, str]) -> dict
     return {"full build": full, "unchanged": unchanged, "one document edited": edited, "_summary": summary}
 
 
-def run(corpus: Path, runs: int, before: Path | None, esco: Path | None, env: dict[str, str]) -> int:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--runs", type=int, default=3, help="rounds whose median is printed")
+    parser.add_argument("--before", type=Path, help="a folder with other code to time against this one")
+    parser.add_argument("--esco", type=Path, help="also time a full build of ESCO's occupations_en.csv")
+
+
+def run(args: argparse.Namespace) -> int:
+    corpus, runs, before, esco = args.corpus, args.runs, args.before, args.esco
     sides = {"after": ROOT} | ({"before": before} if before else {})
     figures: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
     summaries: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="career-search-bench-") as tmp:
         for r in range(runs):
             for side, code in sides.items():  # interleaved: a drift of the machine's speed hits both sides
-                result = one_round(code, corpus, Path(tmp) / side, env)
+                result = one_round(code, corpus, Path(tmp) / side)
                 summaries[side] = str(result.pop("_summary"))
                 for name, seconds in result.items():
                     figures[side].setdefault(name, []).append(float(seconds))
@@ -75,14 +86,11 @@ def run(corpus: Path, runs: int, before: Path | None, esco: Path | None, env: di
                 )
         passages = _passages(Path(tmp) / "after" / "index")
         if esco is not None:
-            sys.path.insert(0, str(ROOT))
-            from indexer.evaluation import read_esco, write_esco_corpus
-
             esco_corpus = Path(tmp) / "esco"
             write_esco_corpus(read_esco(esco), esco_corpus)
             for side, code in sides.items():
                 index = Path(tmp) / f"esco-{side}"
-                cache = {**env, "CAREER_SEARCH_EMBED_CACHE": str(index) + ".sqlite"}
+                cache = {"CAREER_SEARCH_EMBED_CACHE": str(index) + ".sqlite"}
                 seconds, _ = _build(code, esco_corpus, index, cache)
                 n = _passages(index)
                 figures[side]["ESCO full build"] = [seconds]

@@ -1,46 +1,43 @@
-"""Times the file-based lexical stores on one index's passages, and checks that they rank alike.
+"""The file-based lexical stores timed on one index's or corpus's passages, and checked to rank alike.
 
 Writes an SQLite FTS5 store and a BM25 matrix of the index's passages into a scratch folder, then asks both the same
-questions (the eval sets' tune and dev questions, or --scale-queries over a scale corpus's titles): p50/p95 ms per
-query, in how many the top 50 differ, and the largest relative score difference.
+questions (the eval sets' tune and dev questions, or with --scale-corpus scale-corpus's over a corpus's titles):
+p50/p95 ms per query, in how many the top 50 differ, and the largest relative score difference.
 
 With --corpus instead of --index the passages are read and cut from a corpus folder (nothing is embedded), so the
-lexical side of a corpus too big to build here can be timed.
-
-Usage: python scripts/lexical_benchmark.py (--index DIR | --corpus DIR) [--scale-corpus CORPUS_DIR] [--n 100]"""
+lexical side of a corpus too big to build here can be timed."""
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from bench.common import ROOT, ms_since, percentiles
+from bench.scale_corpus import queries_for
+from indexer.corpus import CorpusReader
+from indexer.evaluation import load_questions
+from indexer.lexical import factory
+from indexer.lexical.base import LexicalRow
+from indexer.passages import passages_of
+from indexer.query import terms
+from indexer.settings import get_settings
+from indexer.snapshot import open_snapshot
 
-from indexer.evaluation import load_questions  # noqa: E402
-from indexer.lexical import factory  # noqa: E402
-from indexer.lexical.base import LexicalRow  # noqa: E402
-from indexer.query import terms  # noqa: E402
-from indexer.snapshot import open_snapshot  # noqa: E402
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--index", type=Path, help="a built index: its live build's passages")
     where.add_argument("--corpus", type=Path, help="a corpus folder: its passages as a build would cut them")
-    parser.add_argument("--scale-corpus", type=Path, help="ask scale_corpus_benchmark.py's queries over this corpus")
+    parser.add_argument("--scale-corpus", type=Path, help="ask scale-corpus's queries over this corpus")
     parser.add_argument("--n", type=int, default=100, help="rows asked for per query")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     rows = corpus_rows(args.corpus) if args.corpus else index_rows(args.index)
     if args.scale_corpus:
-        from scale_corpus_benchmark import queries_for
-
         queries = queries_for(args.scale_corpus, 300)
     else:
         queries = [q.query for q in load_questions(split="tune")]
@@ -62,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             for w in words:
                 started = time.perf_counter()
                 results[kind].append(store.search(w, args.n))
-                times[kind].append((time.perf_counter() - started) * 1000)
+                times[kind].append(ms_since(started))
         differ, worst = 0, 0.0
         for a, b in zip(results[factory.DEFAULT], results[factory.MATRIX], strict=True):
             differ += [r for r, _ in a[:50]] != [r for r, _ in b[:50]]
@@ -72,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
     print(f"{len(queries)} queries over {len(rows):,} passages, {args.n} rows each")
     for kind, ms in times.items():
-        print(f"  {kind:12} p50 {statistics.median(ms):6.2f} ms  p95 {statistics.quantiles(ms, n=20)[18]:6.2f} ms")
+        p50, p95, _ = percentiles(ms)
+        print(f"  {kind:12} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
     print(f"  top 50 differ in {differ} queries; largest relative score difference {worst:.1e}")
     return 0
 
@@ -86,17 +84,9 @@ def index_rows(index: Path) -> list[LexicalRow]:
 
 
 def corpus_rows(corpus: Path) -> list[LexicalRow]:
-    from indexer.corpus import CorpusReader
-    from indexer.passages import passages_of
-    from indexer.settings import get_settings
-
     settings = get_settings()
     rows: list[LexicalRow] = []
     for doc in CorpusReader(corpus, settings.max_file_mb).documents():
         for p in passages_of(doc, settings.passage_min_words, settings.passage_max_words):
             rows.append(LexicalRow(len(rows), p.title, " ".join(doc.aliases), p.section, p.text, doc.doc_id))
     return rows
-
-
-if __name__ == "__main__":
-    sys.exit(main())

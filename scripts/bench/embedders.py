@@ -1,18 +1,13 @@
-#!/usr/bin/env python
-"""Compares the embedding backends on this machine: agreement with torch, batch speed, query latency, load time.
+"""The embedding backends compared on this machine: agreement with torch, batch speed, query latency, load time.
 
 Texts: the first 500 passages of corpus/*.md (split on blank lines, at least 8 words) and the first 200 queries of
 tests/eval/questions.jsonl. Agreement is the cosine between each backend's vector and torch's for the same text.
 Load times are measured in fresh processes (imports included): "first" exports into an empty model cache, "cached"
-reuses it. Run it on a quiet machine; it prints the load average so a busy one shows.
-
-Usage: .venv/bin/python scripts/compare_embedders.py [--threads 2] [--passages 500] [--queries 200]
-"""
+reuses it. Run it on a quiet machine; it prints the load average so a busy one shows."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,17 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from indexer.embedders import BACKENDS, get_embedder  # noqa: E402
-from indexer.settings import Settings  # noqa: E402
+from bench.common import ROOT, ms_since, percentiles
+from indexer.embedders import BACKENDS, get_embedder
+from indexer.evaluation import load_questions
+from indexer.settings import Settings
 
 LOAD_CHILD = """
-import sys, time
-sys.path.insert(0, {root!r})
+import time
 t = time.perf_counter()
 from indexer.embedders import get_embedder
 from indexer.settings import Settings
@@ -50,28 +43,26 @@ def corpus_passages(corpus: Path, limit: int) -> list[str]:
     return texts[:limit]
 
 
-def queries(limit: int) -> list[str]:
-    with open(ROOT / "tests" / "eval" / "questions.jsonl", encoding="utf-8") as f:
-        return [json.loads(line)["query"] for line in f if line.strip()][:limit]
-
-
 def load_seconds(backend: str, cache: Path, threads: int) -> float:
-    code = LOAD_CHILD.format(root=str(ROOT), backend=backend, cache=str(cache), threads=threads)
+    code = LOAD_CHILD.format(backend=backend, cache=str(cache), threads=threads)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return float(out.stdout.split()[-1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--passages", type=int, default=500)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--skip-load", action="store_true", help="skip the load-time part (it exports twice)")
-    args = parser.parse_args()
-    passages, short = corpus_passages(args.corpus, args.passages), queries(args.queries)
-    print(f"{len(passages)} passages (mean {statistics.mean(len(p.split()) for p in passages):.0f} words), "
-          f"{len(short)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f}")
+
+
+def run(args: argparse.Namespace) -> int:
+    passages, short = corpus_passages(args.corpus, args.passages), [q.query for q in load_questions(limit=args.queries)]
+    print(
+        f"{len(passages)} passages (mean {statistics.mean(len(p.split()) for p in passages):.0f} words), "
+        f"{len(short)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f}"
+    )
 
     if not args.skip_load:
         print("\nload time, fresh process, imports included (s):")
@@ -97,11 +88,13 @@ def main() -> int:
         for q in short:
             start = time.perf_counter()
             single.append(embedder.encode([q])[0])
-            ms.append((time.perf_counter() - start) * 1000)
+            ms.append(ms_since(start))
         vectors[backend] = (batch, np.stack(single))
-        q = statistics.quantiles(ms, n=100)
-        print(f"  {backend:<10} {len(passages) / seconds:7.1f} texts/s ({seconds:5.2f} s)   "
-              f"query p50 {q[49]:5.2f} ms  p95 {q[94]:5.2f} ms")
+        p50, p95, _ = percentiles(ms)
+        print(
+            f"  {backend:<10} {len(passages) / seconds:7.1f} texts/s ({seconds:5.2f} s)   "
+            f"query p50 {p50:5.2f} ms  p95 {p95:5.2f} ms"
+        )
 
     print("\ncosine with torch's vectors (mean / min), and each query's 10 nearest passages compared with torch's:")
     reference = top_passages(*vectors["torch"])
@@ -120,7 +113,3 @@ def main() -> int:
 
 def top_passages(passages: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
     return np.argsort(-(queries @ passages.T), axis=1, kind="stable")[:, :k]
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,5 @@
 """Builds and serves real scale corpora (scripts/make_scale_corpus.py) and prints what each size costs.
 
-Usage: python scripts/scale_corpus_benchmark.py [--sizes 10000,100000] [--work DIR] [--cache FILE] [--queries 300]
-       (= python scripts/benchmark.py --scale-corpus 10000,100000 [...])
 For each size (passages): writes the corpus under --work (kept: an unchanged one is not written again), builds it in
 a new index with `python -m indexer build --force` (wall seconds, CPU seconds, peak RSS, texts embedded and cached),
 measures the build folder on disk, then in-process the API's answer path for new queries (an empty query-vector
@@ -23,14 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from indexer.search import open_searcher  # noqa: E402
-from indexer.settings import get_settings  # noqa: E402
-from service.answers import answer  # noqa: E402
+from bench.common import ROOT, junk_query, ms_since, percentiles, rss_mib, warm_up
+from indexer.search import open_searcher
+from indexer.settings import get_settings
+from service.answers import answer
 
 CITIES = ["Berlin", "Chicago", "London", "Austin", "Madrid", "Seattle"]
 TEMPLATES = [
@@ -43,11 +39,6 @@ TEMPLATES = [
     "is there demand for {t}s",
     "challenges of working as a {t}",
 ]
-
-
-def percentiles(ms: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(ms, n=100)
-    return q[49], q[94], q[98]
 
 
 def make_corpus(size: int, folder: Path, esco: Path | None) -> None:
@@ -101,14 +92,6 @@ def queries_for(corpus: Path, n: int, seed: int = 7) -> list[str]:
     return sorted(out, key=lambda q: rng.random())
 
 
-def junk_query(seed: int = 3) -> str:
-    rng = random.Random(seed)
-    words = []
-    while len(" ".join(words)) < 1000:
-        words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 11))))
-    return " ".join(words)[:1000]
-
-
 def in_process(index: Path, queries: list[str]) -> dict:
     searcher = open_searcher(index, get_settings())
     answer(searcher, "warm up the model", k=10)
@@ -117,14 +100,14 @@ def in_process(index: Path, queries: list[str]) -> dict:
         searcher.forget_queries()
         started = time.perf_counter()
         answer(searcher, q, k=10)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append(ms_since(started))
     junk = []
     for i in range(21):  # a median of 5 moved by 10 ms between runs on this shared machine
         searcher.forget_queries()
         text = junk_query(i)  # made before the clock starts
         started = time.perf_counter()
         answer(searcher, text, k=10)
-        junk.append((time.perf_counter() - started) * 1000)
+        junk.append(ms_since(started))
     store = searcher.snapshot.passage_store
     recall = None
     if store.kind != "flat":
@@ -139,12 +122,6 @@ def in_process(index: Path, queries: list[str]) -> dict:
     result["sentences"] = searcher.snapshot.sentence_store.count
     searcher.snapshot.close()
     return result
-
-
-def rss_mib(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process, MiB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def free_port() -> int:
@@ -180,20 +157,19 @@ def served(index: Path, queries: list[str]) -> dict:
                 if time.monotonic() > deadline:
                     raise TimeoutError("server not ready after 600 s")
                 time.sleep(0.5)
-            for i in range(8):
-                client.get("/api/search", params={"q": f"warm up {i}"})
+            warm_up(client)
             loaded, _ = rss_mib(proc.pid)
             times = []
             for q in queries:
                 started = time.perf_counter()
                 client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
-                times.append((time.perf_counter() - started) * 1000)
+                times.append(ms_since(started))
             junk = []
             for i in range(21):
                 text = junk_query(100 + i)
                 started = time.perf_counter()
                 client.get("/api/search", params={"q": text, "k": 10}).raise_for_status()
-                junk.append((time.perf_counter() - started) * 1000)
+                junk.append(ms_since(started))
             after, peak = rss_mib(proc.pid)
     finally:
         proc.terminate()
@@ -203,14 +179,15 @@ def served(index: Path, queries: list[str]) -> dict:
     return {"rss_loaded": loaded, "rss_after": after, "rss_peak": peak, "p": percentiles(times), **junk_ms}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", "--scale-corpus", default="10000,100000", help="passages, comma-separated")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="10000,100000", help="passages, comma-separated")
     parser.add_argument("--work", type=Path, default=Path("/tmp/career-search-scale"), help="corpora and indexes")
     parser.add_argument("--cache", type=Path, help="embedding cache file (default: WORK/embeddings.sqlite)")
     parser.add_argument("--queries", type=int, default=300, help="new queries per measurement")
     parser.add_argument("--esco", type=Path, help="ESCO occupations CSV (make_scale_corpus.py's default otherwise)")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     env = {"CAREER_SEARCH_EMBED_CACHE": str(args.cache or args.work / "embeddings.sqlite")}
     os.environ.update(env)  # the in-process searcher and the server read the same settings
@@ -240,7 +217,3 @@ def main(argv: list[str] | None = None) -> int:
     for size, b, *_ in rows:
         print(f"{size:,}: {b['summary']}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The measurements behind `scripts/benchmark.py`: one module per subcommand, their shared helpers in `common`."""

@@ -1,0 +1,52 @@
+"""What the benchmarks share: the checkout's root, timing, percentiles and summary lines, memory, junk and warm-up."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # httpx is a test extra: imported only where a server is measured
+    import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ms_since(started: float) -> float:
+    """Milliseconds from a `time.perf_counter()` reading to now."""
+    return (time.perf_counter() - started) * 1000
+
+
+def percentiles(ms: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and p99 (statistics.quantiles' default, exclusive method)."""
+    q = statistics.quantiles(ms, n=100)
+    return q[49], q[94], q[98]
+
+
+def summary(label: str, ms: list[float]) -> str:
+    """One line: the label, how many, p50, p95 and max."""
+    p50, p95, _ = percentiles(ms)
+    return f"{label:<22} n={len(ms):<4} p50 {p50:6.1f}  p95 {p95:6.1f}  max {max(ms):6.1f}"
+
+
+def rss_mib(pid: int | str = "self") -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process, MiB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def junk_query(seed: int = 3) -> str:
+    """1,000 characters of random lower-case words: the costliest text a user can send to the speller."""
+    rng = random.Random(seed)
+    words: list[str] = []
+    while len(" ".join(words)) < 1000:
+        words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 11))))
+    return " ".join(words)[:1000]
+
+
+def warm_up(client: httpx.Client) -> None:
+    """The first answers load lazy parts of each worker: eight searches before anything is timed."""
+    for i in range(8):
+        client.get("/api/search", params={"q": f"warm up {i}"})
