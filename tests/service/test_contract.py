@@ -33,6 +33,8 @@ def test_every_operation_matches_its_documented_contract(mini_server):
 
 
 def test_an_unknown_long_id_is_not_echoed_back_whole(mini_server):
-    r = mini_server.get("/api/documents/" + "x" * 60_000)  # httpx refuses URLs over 64 KB
+    # 12,000 characters: under the 16 KB that uvicorn's HTTP parser buffers for an unfinished request line, so the
+    # answer does not depend on how the request's packets arrive (a longer one was reset under load, now and then)
+    r = mini_server.get("/api/documents/" + "x" * 12_000)
     assert r.status_code == 404
     assert len(r.text) < 300 and "GET /api/documents lists them" in r.json()["detail"]
