@@ -29,10 +29,10 @@ def add_build_arguments(parser: argparse.ArgumentParser, settings: Settings) -> 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
     """Builds; exit status 0 (built or up to date), 1 (the build failed, the live index is unchanged), 130 (^C)."""
-    from indexer.build import build_index
-    from indexer.corpus import CorpusError
-    from indexer.embedder import ModelError
-    from indexer.store import BuildError
+    from indexer.builds.build import build_index
+    from indexer.builds.layout import BuildError
+    from indexer.embed import ModelError
+    from indexer.ingest.corpus import CorpusError
 
     try:
         # bars are for a person at a terminal; a log (cron, CI) gets the summary line alone
@@ -75,7 +75,7 @@ def add_status_arguments(parser: argparse.ArgumentParser, settings: Settings) ->
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     """Prints the live build: its age, counts and the files it skipped; exit status 1 when there is none."""
-    from indexer.store import BUILDS, MANIFEST_FILE, REPORT_FILE, Manifest, build_dir, current_build_id
+    from indexer.builds.layout import BUILDS, MANIFEST_FILE, REPORT_FILE, Manifest, build_dir, current_build_id
 
     build_id = current_build_id(args.index)
     if build_id is None:

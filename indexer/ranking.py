@@ -26,7 +26,7 @@ class Fusion:
 
 @dataclass(frozen=True)
 class Relevance:
-    """A logistic model of "this result's page answers the question", over the features in indexer/relevance.py;
+    """A logistic model of "this result's page answers the question", over the features in indexer/search/relevance.py;
     a query whose best result is below `threshold` is answered "no good match"."""
 
     features: tuple[str, ...] = ()

@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     embed_cache: Path | None = None
     embed_cache_mb: float = 1024.0
     # The passages' vector store: "flat" (exact scan), "hnsw" (approximate graph) or "auto" (flat below
-    # indexer/vectors/factory.py's AUTO_HNSW_FROM passages, HNSW from there). A service set to flat or hnsw refuses a
-    # build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98 (scripts/benchmark.py scale).
+    # indexer/stores/vectors/factory.py's AUTO_HNSW_FROM passages, HNSW from there). A service set to flat or hnsw
+    # refuses a build made with the other. HNSW's M and efSearch: recall@10 against flat >= 0.98
+    # (scripts/benchmark.py scale).
     vector_index: str = "auto"
     hnsw_m: int = 32
     hnsw_ef_search: int = 256
@@ -48,8 +49,9 @@ class Settings(BaseSettings):
     # or "auto" (builds use bm25-matrix; a service accepts either). A service set to one refuses a build of the other.
     lexical_index: str = "auto"
     # "faiss": FAISS files and SQLite FTS5 in the build folder (no server). "qdrant": both stores are Qdrant's, one
-    # collection per build (indexer/qdrant_link.py), at qdrant_url (a server or cluster) or qdrant_path (local mode,
-    # in-process: one process at a time may open a path). A service set to one refuses a build made with the other.
+    # collection per build (indexer/stores/qdrant_link.py), at qdrant_url (a server or cluster) or qdrant_path (local
+    # mode, in-process: one process at a time may open a path). A service set to one refuses a build made with the
+    # other.
     backend: Literal["faiss", "qdrant"] = "faiss"
     qdrant_url: str = ""
     qdrant_api_key: str = Field("", repr=False)

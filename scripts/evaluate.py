@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a file from anywhere: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
-from indexer.evaluate_cli import main as evaluate_main  # noqa: E402
+from indexer.tuning.evaluate_cli import main as evaluate_main  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,12 +9,12 @@ stored). A logistic regression learns, from each question's first result, whethe
 the question is answered; the searcher applies it to every result it returns (`relevance`) and answers "no good
 match" when the best is under the threshold, which is chosen the same way: the highest that flags at most
 --max-flagged of the answerable questions, out of fold. Every subset of up to --max-features of the features in
-indexer/relevance.py is tried; the one that flags the most unanswerable questions out of fold is kept.
+indexer/search/relevance.py is tried; the one that flags the most unanswerable questions out of fold is kept.
 
 Fusion (--fusion): every weight of the hybrid score but `dense` (the scale), by coordinate ascent on MRR@10 over the
 tune split (per_doc=2, judged by passage) and labels of the ESCO tune occupations (split_occupations: neither
 trained on nor reported; per_doc=1, judged by document), the two sets weighing the same. Each query's candidates and
-their signals are collected once and re-scored in numpy (indexer/fusion_fit.py); out-of-fold MRR@10 is reported.
+their signals are collected once and re-scored in numpy (indexer/tuning/fusion_fit.py); out-of-fold MRR@10 is reported.
 
 Usage: python scripts/fit_ranking.py --index DIR [--esco ../shared/esco/occupations_en.csv] [--write]
        python scripts/fit_ranking.py --fusion --index DIR --esco ../shared/esco/occupations_en.csv [--write]"""
@@ -37,7 +37,12 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.evaluation import (  # noqa: E402
+from indexer.builds.snapshot import open_snapshot  # noqa: E402
+from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
+from indexer.search.relevance import FEATURES  # noqa: E402
+from indexer.search.searcher import Searcher  # noqa: E402
+from indexer.settings import get_settings  # noqa: E402
+from indexer.tuning.evaluation import (  # noqa: E402
     Question,
     esco_index,
     esco_queries,
@@ -46,12 +51,7 @@ from indexer.evaluation import (  # noqa: E402
     read_esco,
     split_occupations,
 )
-from indexer.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, per_query  # noqa: E402
-from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
-from indexer.relevance import FEATURES  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
-from indexer.settings import get_settings  # noqa: E402
-from indexer.snapshot import open_snapshot  # noqa: E402
+from indexer.tuning.fusion_fit import LEARNED, Judged, coordinate_ascent, cross_validate, per_query  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "eval"
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--fusion needs --esco")
         return fit_fusion(args, settings, config)
     snapshot = open_snapshot(args.index)
-    from indexer.embedder import get_embedder
+    from indexer.embed import get_embedder
 
     searcher = Searcher(snapshot, get_embedder(settings), config)
     asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(split="tune")]
@@ -272,7 +272,7 @@ def judged_questions(searcher: Searcher, questions: list[Question], group: str, 
 
 def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int:
     """Fits the fusion weights on tune and the ESCO tuning samples, reports out of fold, writes with --write."""
-    from indexer.embedder import get_embedder
+    from indexer.embed import get_embedder
 
     embedder = get_embedder(settings)
     started = time.monotonic()

@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.passages import passages_of  # noqa: E402
-from indexer.readers.markdown import read as read_markdown  # noqa: E402
-from indexer.text import slugify, split_sentences  # noqa: E402
+from indexer.analysis.text import slugify, split_sentences  # noqa: E402
+from indexer.ingest.passages import passages_of  # noqa: E402
+from indexer.ingest.readers.markdown import read as read_markdown  # noqa: E402
 
 DEFAULT_ESCO = ROOT.parent / "shared" / "esco" / "occupations_en.csv"
 MARKER = ".make_scale_corpus.json"

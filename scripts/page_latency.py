@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.evaluation import load_questions  # noqa: E402
+from indexer.tuning.evaluation import load_questions  # noqa: E402
 
 # wrapped in an object: evaluate_handle would wait for a promise it is handed back
 WATCH = """q => ({ shown: new Promise(done => {

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.embedder import ModelError  # noqa: E402
-from indexer.evaluation import contains_answer, load_questions  # noqa: E402
-from indexer.search import open_searcher  # noqa: E402
+from indexer.builds.snapshot import IndexUnavailable  # noqa: E402
+from indexer.embed import ModelError  # noqa: E402
+from indexer.search.searcher import open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
-from indexer.snapshot import IndexUnavailable  # noqa: E402
+from indexer.tuning.evaluation import contains_answer, load_questions  # noqa: E402
 from service.answers import answer  # noqa: E402
 
 

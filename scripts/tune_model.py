@@ -1,10 +1,10 @@
 """Fine-tunes the bundled all-MiniLM-L6-v2 into the career model, on CPU, seeded: ESCO labels of the training
-occupations and pairs from the corpus, in the text forms the engine embeds (indexer/training/pairs.py).
+occupations and pairs from the corpus, in the text forms the engine embeds (indexer/tuning/pairs.py).
 
 Trains with sentence-transformers' trainer (MultipleNegativesRankingLoss: in-batch negatives plus one hard negative
 from the same ISCO group), averages the weights with the base model's (--keep-base), then writes them as fp16
 safetensors with the tokenizer and a training record (data, settings, sha256 of the weights) into --out. The ESCO
-split is by occupation (indexer.evaluation.split_occupations): tune and report occupations give no label and no
+split is by occupation (indexer.tuning.evaluation.split_occupations): tune and report occupations give no label and no
 description to training.
 
 Usage: python scripts/tune_model.py [--esco data/esco/occupations_en.csv] [--corpus corpus]
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.evaluation import ESCO_SHARES, ESCO_SPLIT_SEED, read_esco, split_occupations  # noqa: E402
-from indexer.training.pairs import Pair, corpus_pairs, esco_pairs, read_careers  # noqa: E402
+from indexer.tuning.evaluation import ESCO_SHARES, ESCO_SPLIT_SEED, read_esco, split_occupations  # noqa: E402
+from indexer.tuning.pairs import Pair, corpus_pairs, esco_pairs, read_careers  # noqa: E402
 
 KEEP_BASE = 0.7  # chosen on the tune split and the ESCO tune occupations (docs/model.md)
 KEEP = ("config.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
@@ -81,7 +81,7 @@ def train(pairs: list[Pair], args: argparse.Namespace, workdir: Path):
     from sentence_transformers.sentence_transformer.training_args import BatchSamplers, MultiDatasetBatchSamplers
     from transformers import set_seed
 
-    from indexer.embedders.base import model_path
+    from indexer.embed.base import model_path
     from indexer.settings import BUNDLED_MODEL
 
     set_seed(args.seed)
@@ -123,7 +123,7 @@ def blend(tuned: dict, keep_base: float) -> dict:
     The tuned weights are rounded to fp16 first, as written, so blending a written model gives the same bytes."""
     from safetensors.torch import load_file
 
-    from indexer.embedders.base import model_path
+    from indexer.embed.base import model_path
     from indexer.settings import BUNDLED_MODEL
 
     base = load_file(str(model_path(BUNDLED_MODEL) / "model.safetensors"))

@@ -6,10 +6,11 @@ import time
 
 import numpy as np
 
-from indexer.facets import count_facets
-from indexer.query import asks_for_number, terms
-from indexer.search import Filters, Searcher
-from indexer.snapshot import StoredPassage
+from indexer.builds.snapshot import StoredPassage
+from indexer.search.facets import count_facets
+from indexer.search.query import asks_for_number, terms
+from indexer.search.searcher import Filters, Searcher
+from indexer.search.snippets import learn_words, make_snippet, marked_words, utf16_spans
 from service.schemas import (
     CareerCount,
     DocumentDetail,
@@ -20,7 +21,6 @@ from service.schemas import (
     SearchResponse,
     SectionCount,
 )
-from service.snippets import learn_words, make_snippet, marked_words, utf16_spans
 
 
 def answer(

@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
-from indexer.search import Filters
+from indexer.search.searcher import Filters
 from service.answers import answer, document_detail
 from service.auth import Viewer
 from service.context import VIEWER, Context, errors

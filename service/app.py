@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from indexer import __version__
 from indexer.settings import Settings
-from indexer.vectors.base import StoreUnavailable
+from indexer.stores.vectors.base import StoreUnavailable
 from service.api import api_router
 from service.auth import Denied, Gate
 from service.context import Context

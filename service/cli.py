@@ -91,7 +91,7 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser, setti
 def _module(command: str):
     """The module of `evaluate` or `report`: its DESCRIPTION, DETAILS, add_arguments, check and run."""
     if command == "evaluate":
-        from indexer import evaluate_cli
+        from indexer.tuning import evaluate_cli
 
         return evaluate_cli
     from service import query_report
@@ -150,9 +150,9 @@ def tcp_socket(host: str, port: int) -> socket.socket:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.embedder import ModelError
-    from indexer.search import open_searcher
-    from indexer.snapshot import IndexUnavailable
+    from indexer.builds.snapshot import IndexUnavailable
+    from indexer.embed import ModelError
+    from indexer.search.searcher import open_searcher
     from service.answers import answer
 
     question = args.question.strip()

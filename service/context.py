@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 
-from indexer.search import Filters, Searcher
+from indexer.search.searcher import Filters, Searcher
 from service.auth import Viewer
 from service.holder import IndexHolder
 from service.metrics import Metrics

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embedder import Embedder, ModelError, get_embedder
-from indexer.search import Searcher
+from indexer.builds.layout import ServingRecord
+from indexer.builds.snapshot import IndexUnavailable, live_build_id, open_snapshot
+from indexer.embed import Embedder, ModelError, get_embedder
+from indexer.search.searcher import Searcher
 from indexer.settings import Settings
-from indexer.snapshot import IndexUnavailable, live_build_id, open_snapshot
-from indexer.store import ServingRecord
-from indexer.vectors.base import StoreUnavailable
+from indexer.stores.vectors.base import StoreUnavailable
 
 log = logging.getLogger("career_search.reload")
 

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from indexer.search import Filters, Searcher
+from indexer.search.searcher import Filters, Searcher
 from service.answers import answer, document_detail
 from service.context import Context, viewer_of
 from service.holder import IndexHolder

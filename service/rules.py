@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.models import PATH_SEP
+from indexer.documents import PATH_SEP
 
 MAX_QUERY_CHARS = 1000
 QUERY_PATTERN = r"^\s*\S([\s\S]{0,998}\S)?\s*$"  # 1-1000 characters once leading/trailing blanks are cut

@@ -12,7 +12,7 @@ class Explain(BaseModel):
     dense_score: float | None = None
     lexical_score: float | None = None
     name_score: float | None = None  # similarity to the career's names (title and aliases); not in lexical mode
-    features: dict[str, float] | None = None  # what `relevance` was computed from (indexer/relevance.py)
+    features: dict[str, float] | None = None  # what `relevance` was computed from (indexer/search/relevance.py)
 
 
 class Result(BaseModel):

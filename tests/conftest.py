@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
-from indexer.embedder import Embedder, get_embedder
+from indexer.builds.build import build_index
+from indexer.embed import Embedder, get_embedder
 from indexer.settings import Settings
 from tests.helpers import MINI_CORPUS, ROOT, Server
 

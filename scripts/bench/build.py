@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT
-from indexer.evaluation import read_esco, write_esco_corpus
+from indexer.tuning.evaluation import read_esco, write_esco_corpus
 
 EDIT = "\n\nThis paragraph was added to time a rebuild after one document changed.\n"
 

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import ROOT, ms_since, percentiles
-from indexer.embedders import BACKENDS, get_embedder
-from indexer.evaluation import load_questions
+from indexer.embed import BACKENDS, get_embedder
 from indexer.settings import Settings
+from indexer.tuning.evaluation import load_questions
 
 LOAD_CHILD = """
 import time
 t = time.perf_counter()
-from indexer.embedders import get_embedder
+from indexer.embed import get_embedder
 from indexer.settings import Settings
 get_embedder(Settings(embedder={backend!r}, model_cache={cache!r}, threads={threads})).encode(["warm"])
 print(time.perf_counter() - t)

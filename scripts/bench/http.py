@@ -11,7 +11,7 @@ import threading
 import time
 
 from bench.common import ms_since, percentiles, warm_up
-from indexer.evaluation import load_questions
+from indexer.tuning.evaluation import load_questions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from bench.common import ROOT, ms_since, percentiles
 from bench.scale_corpus import queries_for
-from indexer.corpus import CorpusReader
-from indexer.evaluation import load_questions
-from indexer.lexical import factory
-from indexer.lexical.base import LexicalRow
-from indexer.passages import passages_of
-from indexer.query import terms
+from indexer.builds.snapshot import open_snapshot
+from indexer.ingest.corpus import CorpusReader
+from indexer.ingest.passages import passages_of
+from indexer.search.query import terms
 from indexer.settings import get_settings
-from indexer.snapshot import open_snapshot
+from indexer.stores.lexical import factory
+from indexer.stores.lexical.base import LexicalRow
+from indexer.tuning.evaluation import load_questions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 from bench.common import ms_since, summary
-from indexer.embedder import ModelError
-from indexer.evaluation import load_questions
-from indexer.facets import count_facets
-from indexer.search import MODES, open_searcher
+from indexer.builds.snapshot import IndexUnavailable
+from indexer.embed import ModelError
+from indexer.search.facets import count_facets
+from indexer.search.searcher import MODES, open_searcher
 from indexer.settings import get_settings
-from indexer.snapshot import IndexUnavailable
+from indexer.tuning.evaluation import load_questions
 from service.answers import answer
 
 

@@ -21,7 +21,7 @@ import faiss
 import numpy as np
 
 from bench.common import ROOT, ms_since, percentiles, rss_mib
-from indexer.vectors import factory
+from indexer.stores.vectors import factory
 
 DIMENSION = 384  # all-MiniLM-L6-v2
 FAST_ENOUGH_MS = 5.0  # flat's p50 above this: time for the approximate index
@@ -102,7 +102,7 @@ def measure(kind: str, data: np.ndarray, queries: np.ndarray, folder: Path, trut
 def load_rss(path: Path, config: dict) -> float:
     """How much a fresh process grows when it loads the store (measured apart: freed memory is reused in this one)."""
     code = (
-        "import json,sys; from indexer.vectors import factory; "
+        "import json,sys; from indexer.stores.vectors import factory; "
         "from pathlib import Path; import faiss, numpy; "
         "rss=lambda: int([l for l in open('/proc/self/status') if l.startswith('VmRSS:')][0].split()[1]) / 1024; "
         "b=rss(); s=factory.load(Path(sys.argv[1]), json.loads(sys.argv[2])); print(rss()-b)"
@@ -121,7 +121,7 @@ def row(r: dict) -> str:
 
 def snapshot_memory(index: Path) -> None:
     """RSS of a loaded build with its vectors held once, and with the copies the snapshot used to keep beside them."""
-    from indexer.snapshot import open_snapshot  # here, as before: the RSS printed first is without it
+    from indexer.builds.snapshot import open_snapshot  # here, as before: the RSS printed first is without it
 
     gc.collect()
     before = rss_mib()[0]

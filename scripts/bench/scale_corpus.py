@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import ROOT, junk_query, ms_since, percentiles, rss_mib, warm_up
-from indexer.search import open_searcher
+from indexer.search.searcher import open_searcher
 from indexer.settings import get_settings
 from service.answers import answer
 

@@ -1,8 +1,8 @@
 """A career's other names, spelled out for the model: "SRE" is embedded with "Site Reliability Engineer" beside it."""
 
-from indexer.aliases import AliasTitles, Career
-from indexer.search import Searcher
-from indexer.snapshot import open_snapshot
+from indexer.builds.snapshot import open_snapshot
+from indexer.search.aliases import AliasTitles, Career
+from indexer.search.searcher import Searcher
 
 CAREERS = [
     Career("Site Reliability Engineer", ["SRE", "Senior SRE", "Production Engineer"]),

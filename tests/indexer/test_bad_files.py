@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from indexer.corpus import read_corpus
-from indexer.models import ReadResult
+from indexer.documents import ReadResult
+from indexer.ingest.corpus import read_corpus
 
 FORMATS = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 PATISSIER = (

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
-from indexer.search import Filters, Searcher
+from indexer.builds.build import build_index
+from indexer.builds.layout import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
+from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.search.searcher import Filters, Searcher
 from indexer.settings import CAREER_MODEL
-from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
 from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embedder import embedder_identity, get_embedder
-from indexer.embedders.base import CAREER_MODEL_DIR
-from indexer.evaluation import read_esco, split_occupations
-from indexer.models import PATH_SEP
+from indexer.documents import PATH_SEP
+from indexer.embed import embedder_identity, get_embedder
+from indexer.embed.base import CAREER_MODEL_DIR
 from indexer.settings import BUNDLED_MODEL, CAREER_MODEL, Settings
-from indexer.training.pairs import TEMPLATES, esco_pairs
+from indexer.tuning.evaluation import read_esco, split_occupations
+from indexer.tuning.pairs import TEMPLATES, esco_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 ESCO = ROOT / "data" / "esco" / "occupations_en.csv"

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build import build_index, cache_path
-from indexer.embed_cache import EmbeddingCache
-from indexer.snapshot import open_snapshot
-from indexer.store import current_build_id
+from indexer.builds.build import build_index, cache_path
+from indexer.builds.layout import current_build_id
+from indexer.builds.snapshot import open_snapshot
+from indexer.embed.cache import EmbeddingCache
 from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli
 
 

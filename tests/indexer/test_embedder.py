@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embedder import BACKENDS, Embedder, ModelError, embedder_identity, get_embedder
-from indexer.embedders.export import FP32_FILE, export_dir
-from indexer.embedders.identity import int8_kernels
-from indexer.embedders.onnx import OnnxEmbedder
+from indexer.embed import BACKENDS, Embedder, ModelError, embedder_identity, get_embedder
+from indexer.embed.export import FP32_FILE, export_dir
+from indexer.embed.identity import int8_kernels
+from indexer.embed.onnx import OnnxEmbedder
 from indexer.settings import CAREER_MODEL, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +142,7 @@ def test_a_local_model_folder_identity_follows_its_files(tmp_path):
 def test_identity_and_a_cached_onnx_load_do_not_import_torch(own_cache):
     code = f"""
 import sys
-from indexer.embedder import embedder_identity, get_embedder
+from indexer.embed import embedder_identity, get_embedder
 from indexer.settings import Settings
 settings = Settings(embedder="onnx", model_cache={str(own_cache)!r})
 embedder_identity(settings)

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
-from indexer.corpus import read_corpus
-from indexer.search import Searcher
-from indexer.snapshot import open_snapshot
+from indexer.builds.build import build_index
+from indexer.builds.snapshot import open_snapshot
+from indexer.ingest.corpus import read_corpus
+from indexer.search.searcher import Searcher
 
 MARKDOWN = "# Fromager\n\nA fromager ripens Comté and Brie de Meaux in the cave, and sells them at the crémerie.\n"
 TEXT = "Chocolatier\n\nOverview\n\nA chocolatier tempers ganache and pralinés for the pâtisserie – every morning.\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.evaluation import load_questions
-from indexer.evaluation_stats import (
+from indexer.tuning.evaluation import load_questions
+from indexer.tuning.stats import (
     Comparison,
     Interval,
     Run,

@@ -1,6 +1,6 @@
 """Reading Markdown: front matter, real headings as the section path, lists and tables as plain text."""
 
-from indexer.readers.markdown import parse
+from indexer.ingest.readers.markdown import parse
 
 
 def test_front_matter_and_heading_paths():

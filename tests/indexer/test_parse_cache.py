@@ -3,9 +3,9 @@
 import sqlite3
 from pathlib import Path
 
-from indexer.build import build_index
-from indexer.parse_cache import PARSE_CACHE_FILE
-from indexer.snapshot import open_snapshot
+from indexer.builds.build import build_index
+from indexer.builds.snapshot import open_snapshot
+from indexer.ingest.parse_cache import PARSE_CACHE_FILE
 
 
 def _rows(index: Path) -> list[tuple]:

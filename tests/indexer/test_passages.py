@@ -2,8 +2,8 @@
 
 import re
 
-from indexer.models import Block, Document, Section
-from indexer.passages import passages_of
+from indexer.documents import Block, Document, Section
+from indexer.ingest.passages import passages_of
 
 
 def sentence(i: int) -> str:

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from indexer.corpus import read_corpus
-from indexer.noise import is_caption_or_logo, repeated_noise
-from indexer.passages import passages_of
-from indexer.readers.plaintext import parse
-from indexer.readers.structure import split_inline_heading, title_from_lead
+from indexer.ingest.corpus import read_corpus
+from indexer.ingest.noise import is_caption_or_logo, repeated_noise
+from indexer.ingest.passages import passages_of
+from indexer.ingest.readers.plaintext import parse
+from indexer.ingest.readers.structure import split_inline_heading, title_from_lead
 
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "mini" / "careers_page.txt"
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 import uvicorn
 
-from indexer import qdrant_link
-from indexer.build import build_index
-from indexer.search import Filters, Searcher
+from indexer.builds.build import build_index
+from indexer.builds.layout import current_build_id
+from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.search.searcher import Filters, Searcher
 from indexer.settings import Settings
-from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.store import current_build_id
+from indexer.stores import qdrant_link
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.helpers import (

@@ -2,8 +2,8 @@
 
 import sqlite3
 
-from indexer.lexical.sqlite_fts import fts_match
-from indexer.query import clip_words, terms
+from indexer.search.query import clip_words, terms
+from indexer.stores.lexical.sqlite_fts import fts_match
 
 
 def test_question_phrasing_does_not_drown_the_content_words():
@@ -41,7 +41,7 @@ def test_inputs_longer_than_the_model_sees_are_cut_not_rejected():
 
 
 def test_job_titles_are_told_apart_from_questions():
-    from indexer.query import names_a_job
+    from indexer.search.query import names_a_job
 
     assert names_a_job("ICT help desk agent") and names_a_job("staff MLE pay")
     assert not names_a_job("what does a nurse do")

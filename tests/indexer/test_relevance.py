@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from indexer.lexical.tokens import tokens
+from indexer.analysis.fts5 import tokens
+from indexer.builds.snapshot import open_snapshot
 from indexer.ranking import RankingConfig, Relevance, load_ranking
-from indexer.relevance import coverage, no_match, word_evidence
-from indexer.search import Searcher
-from indexer.snapshot import open_snapshot
+from indexer.search.relevance import coverage, no_match, word_evidence
+from indexer.search.searcher import Searcher
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +76,9 @@ def test_coverage_weighs_rare_words_more():
 def test_a_phrase_counts_where_its_words_stand_together_not_apart():
     """"chief technology officer" in a page that says "Chief Operating Officer" and "technology" elsewhere: every word
     is there, no pair of them is; "head of engineering" is the pair "head engineering" across a stop word."""
-    from indexer.lexical.tokens import TokenSets
-    from indexer.query import STOPWORDS
-    from indexer.relevance import QueryEvidence, features
+    from indexer.analysis.fts5 import TokenSets
+    from indexer.search.query import STOPWORDS
+    from indexer.search.relevance import QueryEvidence, features
 
     sets = TokenSets(stop=STOPWORDS)
     texts = ["Chief Operating Officer, then technology", "the chief technology officer and the head of engineering"]

@@ -2,10 +2,10 @@
 
 import shutil
 
-from indexer.query import asks_for_number
-from indexer.search import Searcher
-from indexer.snapshot import open_snapshot
-from indexer.store import NAME_FAISS_FILE, current_build_id
+from indexer.builds.layout import NAME_FAISS_FILE, current_build_id
+from indexer.builds.snapshot import open_snapshot
+from indexer.search.query import asks_for_number
+from indexer.search.searcher import Searcher
 
 
 def test_questions_asking_for_a_figure_are_told_apart():

@@ -1,6 +1,6 @@
 """Typo tolerance: misspelled query words become the index's own words; everything else is left as typed."""
 
-from indexer.spelling import Speller
+from indexer.search.spelling import Speller
 
 TEXTS = [
     "A principal engineer in Seattle earns a base salary with equity on top.",
@@ -73,8 +73,8 @@ KNOWN = {
 
 
 def test_questions_are_corrected_against_the_corpus_as_before(corpus_index):
-    from indexer.search import Searcher
-    from indexer.snapshot import open_snapshot
+    from indexer.builds.snapshot import open_snapshot
+    from indexer.search.searcher import Searcher
 
     searcher = Searcher(open_snapshot(corpus_index), embedder=None)
     assert {q: searcher.correct(q) for q in KNOWN} == KNOWN
@@ -85,7 +85,7 @@ def test_questions_are_corrected_against_the_corpus_as_before(corpus_index):
 def test_counts_hold_across_chunks_of_texts(monkeypatch):
     """Texts are counted a few at a time: how many texts hold a word, and which content words stand together, come
     out the same whatever the chunk size, and two texts never make a pair across their boundary."""
-    from indexer import spelling
+    from indexer.search import spelling
 
     texts = [*TEXTS, "engineer", "salary of the principal", "nurse nurse nurse"]
     whole = Speller(texts)

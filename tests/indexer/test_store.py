@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from indexer.store import BUILDS, BuildReport, Manifest, PartialBuild, ServingRecord, prune
+from indexer.builds.layout import BUILDS, BuildReport, Manifest, PartialBuild, ServingRecord, prune
 
 
 def manifest(build_id: str) -> Manifest:

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import qdrant_link
-from indexer.build import build_index
-from indexer.lexical import factory as lexical_factory
-from indexer.lexical.base import LexicalRow
-from indexer.lexical.tokens import MARKER, TOKENIZER, idf, query_phrases, tokenize
-from indexer.search import Filters, Searcher
+from indexer.analysis.fts5 import MARKER, TOKENIZER, idf, query_phrases, tokenize
+from indexer.builds.build import build_index
+from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.search.searcher import Filters, Searcher
 from indexer.settings import Settings
-from indexer.snapshot import IndexUnavailable, open_snapshot
-from indexer.vectors import factory as vector_factory
+from indexer.stores import qdrant_link
+from indexer.stores.lexical import factory as lexical_factory
+from indexer.stores.lexical.base import LexicalRow
+from indexer.stores.vectors import factory as vector_factory
 from service.holder import IndexHolder
 from tests.helpers import MINI_CORPUS
 
@@ -94,9 +94,9 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
 def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
     """The same rows written to both stores: every question of the tune split gets the same scores (to float32's
     precision) and the same rows, but for rows tied at the 30th score, which either may cut."""
-    from indexer.evaluation import load_questions
-    from indexer.lexical.sqlite_fts import SqliteFtsStore
-    from indexer.query import terms
+    from indexer.search.query import terms
+    from indexer.stores.lexical.sqlite_fts import SqliteFtsStore
+    from indexer.tuning.evaluation import load_questions
 
     snap = open_snapshot(corpus_index)
     aliases = {d.doc_id: " ".join(d.aliases) for d in snap.documents.values()}
@@ -120,8 +120,8 @@ def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
 def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_path, monkeypatch):
     """Rows counted a batch at a time (two rows here) score as FTS5 scores them: an empty row or field, a word in
     several fields, and two words that only meet across a field's edge, which is no phrase."""
-    from indexer.lexical import bm25_matrix, row_terms
-    from indexer.lexical.sqlite_fts import SqliteFtsStore
+    from indexer.stores.lexical import bm25_matrix, row_terms
+    from indexer.stores.lexical.sqlite_fts import SqliteFtsStore
 
     monkeypatch.setattr(row_terms, "BATCH", 2)
     rows = [

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.evaluation import (
+from indexer.builds.snapshot import open_snapshot
+from indexer.ingest.readers.markdown import parse
+from indexer.search.searcher import Searcher
+from indexer.tuning.evaluation import (
     DEFAULT_QUESTIONS,
     PASSAGE_MEASURES,
     QueryCache,
@@ -29,9 +32,6 @@ from indexer.evaluation import (
     score,
     unanswerable,
 )
-from indexer.readers.markdown import parse
-from indexer.search import Searcher
-from indexer.snapshot import open_snapshot
 from service.answers import snippet_for
 from tests.helpers import ROOT
 

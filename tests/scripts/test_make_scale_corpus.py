@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.corpus import read_corpus
-from indexer.passages import passages_of
+from indexer.ingest.corpus import read_corpus
+from indexer.ingest.passages import passages_of
 from tests.helpers import ROOT
 
 SCRIPT = ROOT / "scripts" / "make_scale_corpus.py"

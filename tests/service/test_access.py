@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from indexer.build import build_index
+from indexer.builds.build import build_index
 from tests.helpers import MINI_CORPUS, Server
 
 pytestmark = pytest.mark.slow

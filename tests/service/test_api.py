@@ -9,10 +9,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from indexer.build import build_index
-from indexer.embedder import model_path
+from indexer.builds.build import build_index
+from indexer.builds.layout import current_build_id, prune
+from indexer.embed import model_path
 from indexer.settings import BUNDLED_MODEL, CAREER_MODEL
-from indexer.store import current_build_id, prune
 from tests.helpers import (
     BEEKEEPER_QUESTION,
     MINI_CORPUS,

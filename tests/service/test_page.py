@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 import httpx
 import pytest
 
-from indexer.build import build_index
+from indexer.builds.build import build_index
 from tests.helpers import CHROMIUM, ROOT, Server, free_port, require_browser
 
 playwright_api = require_browser()

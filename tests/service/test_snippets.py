@@ -1,6 +1,6 @@
 """Snippets: the best-matching sentences, escaped, with the query's words marked."""
 
-from service.snippets import best_sentences, make_snippet, marked_words, utf16_spans
+from indexer.search.snippets import best_sentences, make_snippet, marked_words, utf16_spans
 
 TEXT = (
     "Nurses work long shifts. The NCLEX-RN exam is required before a first job.\n"

@@ -8,9 +8,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-import indexer.readers.docx as docx_reader
-from indexer.readers import ReadError
-from indexer.readers.docx import read
+import indexer.ingest.readers.docx as docx_reader
+from indexer.ingest.readers import ReadError
+from indexer.ingest.readers.docx import read
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 

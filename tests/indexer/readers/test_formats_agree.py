@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.models import Document
-from indexer.readers import reader_for
+from indexer.documents import Document
+from indexer.ingest.readers import reader_for
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.passages import passages_of
-from indexer.readers import ReadError
-from indexer.readers.html import read
+from indexer.ingest.passages import passages_of
+from indexer.ingest.readers import ReadError
+from indexer.ingest.readers.html import read
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 

@@ -7,9 +7,9 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
 
-from indexer.readers import ReadError
-from indexer.readers.markdown import read as read_markdown
-from indexer.readers.pdf import read
+from indexer.ingest.readers import ReadError
+from indexer.ingest.readers.markdown import read as read_markdown
+from indexer.ingest.readers.pdf import read
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 CAREER_PDF = FORMATS / "career.pdf"
