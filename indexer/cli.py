@@ -30,9 +30,7 @@ def add_build_arguments(parser: argparse.ArgumentParser, settings: Settings) -> 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
     """Builds; exit status 0 (built or up to date), 1 (the build failed, the live index is unchanged), 130 (^C)."""
     from indexer.builds.build import build_index
-    from indexer.builds.layout import BuildError
-    from indexer.embed import ModelError
-    from indexer.ingest.corpus import CorpusError
+    from indexer.errors import BuildError, CorpusError, ModelError
 
     try:
         # bars are for a person at a terminal; a log (cron, CI) gets the summary line alone

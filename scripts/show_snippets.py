@@ -16,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.builds.snapshot import IndexUnavailable  # noqa: E402
-from indexer.embed import ModelError  # noqa: E402
+from indexer.errors import (
+    IndexUnavailable,  # noqa: E402
+    ModelError,  # noqa: E402
+)
 from indexer.search.searcher import open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
 from indexer.tuning.evaluation import contains_answer, load_questions  # noqa: E402

@@ -10,6 +10,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 .venv/bin/ruff check indexer service scripts tests
+.venv/bin/lint-imports --no-logo --no-cache  # the layer rules in pyproject.toml
 if [ "${1:-}" = "--quick" ]; then
   shift
   set -- -m "not slow" "$@"

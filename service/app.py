@@ -14,8 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from indexer import __version__
+from indexer.errors import StoreUnavailable
 from indexer.settings import Settings
-from indexer.stores.vectors.base import StoreUnavailable
 from service.api import api_router
 from service.auth import Denied, Gate
 from service.context import Context

@@ -150,8 +150,7 @@ def tcp_socket(host: str, port: int) -> socket.socket:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.builds.snapshot import IndexUnavailable
-    from indexer.embed import ModelError
+    from indexer.errors import IndexUnavailable, ModelError
     from indexer.search.searcher import open_searcher
     from service.answers import answer
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from indexer.builds.layout import ServingRecord
-from indexer.builds.snapshot import IndexUnavailable, live_build_id, open_snapshot
-from indexer.embed import Embedder, ModelError, get_embedder
+from indexer.builds.snapshot import live_build_id, open_snapshot
+from indexer.errors import IndexUnavailable, ModelError, StoreUnavailable
+from indexer.search import Embedder, get_embedder
 from indexer.search.searcher import Searcher
 from indexer.settings import Settings
-from indexer.stores.vectors.base import StoreUnavailable
 
 log = logging.getLogger("career_search.reload")
 

@@ -21,7 +21,6 @@ from indexer.builds.layout import (
     NAME_FAISS_FILE,
     SENTENCE_FAISS_FILE,
     SENTENCE_MIN_WORDS,
-    BuildError,
     BuildReport,
     Manifest,
     PartialBuild,
@@ -34,14 +33,14 @@ from indexer.builds.layout import (
 from indexer.builds.recipe import build_recipe, recipe_fingerprint
 from indexer.documents import Document, Passage, ReadResult, Section, Skipped
 from indexer.embed import Embedder, embedder_identity, get_embedder
-from indexer.embed.cache import CACHE_FILE, CacheError, EmbeddingCache
-from indexer.ingest.corpus import CorpusError, CorpusReader, corpus_fingerprint
+from indexer.embed.cache import CACHE_FILE, EmbeddingCache
+from indexer.errors import BuildError, CacheError, CorpusError, StoreUnavailable
+from indexer.ingest.corpus import CorpusReader, corpus_fingerprint
 from indexer.ingest.parse_cache import PARSE_CACHE_FILE, ParseCache
 from indexer.ingest.passages import passages_of, sentence_texts
 from indexer.settings import Settings
 from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.vectors import factory as vector_factory
-from indexer.stores.vectors.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from indexer.stores.qdrant_link import BuildCollection

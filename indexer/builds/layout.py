@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.documents import Document, Passage
+from indexer.errors import BuildError
 from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.lexical.base import LexicalRow
 from indexer.stores.vectors import factory as vector_factory
@@ -43,8 +44,6 @@ LEXICAL = "lexical"  # the manifest's name of the lexical store (the others are 
 LEXICAL_BEFORE_RECORDS = lexical_factory.DEFAULT  # what builds made before the manifest recorded its stores used
 
 
-class BuildError(Exception):
-    """A build that cannot go ahead or finish; the live index is untouched. The message says why."""
 
 
 @dataclass

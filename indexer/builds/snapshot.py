@@ -22,20 +22,15 @@ from indexer.builds.layout import (
     current_build_id,
     read_tables,
 )
+from indexer.errors import (
+    IndexUnavailable,
+    StoreUnavailable,
+)
 from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.lexical.base import LexicalStore
 from indexer.stores.vectors import factory as vector_factory
-from indexer.stores.vectors.base import StoreUnavailable, VectorStore
+from indexer.stores.vectors.base import VectorStore
 from indexer.stores.vectors.factory import AUTO
-
-
-class IndexUnavailable(Exception):
-    """No usable index: missing, corrupt or made by another model or format. The message says what to do.
-    `transient`: its store's server cannot be reached now; the same build is tried again."""
-
-    def __init__(self, message: str, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 @dataclass

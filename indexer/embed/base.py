@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import ModelError
 from indexer.settings import BUNDLED_MODEL, CAREER_MODEL
 
 CAREER_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / CAREER_MODEL
 
 
-class ModelError(Exception):
-    """The embedding model cannot be loaded; the message says which setting to fix."""
 
 
 def model_path(model: str) -> Path:

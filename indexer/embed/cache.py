@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import CacheError
+
 log = logging.getLogger("career_search.cache")
 
 CACHE_FILE = "embeddings.sqlite"
@@ -25,8 +27,6 @@ CACHE_FORMAT = "2"  # 2: a rowid table; a WITHOUT ROWID one spilled each vector 
 _CHUNK = 500  # digests per SELECT: below SQLite's bound on query parameters
 
 
-class CacheError(Exception):
-    """The cache cannot be used; a build goes on without it."""
 
 
 @dataclass

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embed.base import ModelError
 from indexer.embed.folder import ModelSpec, load_tokenizer
 from indexer.embed.identity import identity_for
 from indexer.embed.pooling import pool
+from indexer.errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.embed.base import ModelError
+from indexer.errors import ModelError
 
 # Modules the onnx backend reproduces, by class name (sentence-transformers 6 saves them under new module paths, such
 # as sentence_transformers.base.modules.transformer.Transformer); anything else (Dense...) needs the torch backend.

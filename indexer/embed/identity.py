@@ -9,7 +9,8 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from indexer.embed.base import CAREER_MODEL_DIR, ModelError
+from indexer.embed.base import CAREER_MODEL_DIR
+from indexer.errors import ModelError
 from indexer.settings import BUNDLED_MODEL, CAREER_MODEL, Settings
 
 BACKENDS = ("torch", "onnx", "onnx-int8")

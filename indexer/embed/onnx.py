@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embed.base import Embedder, ModelError, model_path
+from indexer.embed.base import Embedder, model_path
 from indexer.embed.export import PROBE_TEXT, ensure_export, export_dir
 from indexer.embed.folder import load_tokenizer, read_spec
 from indexer.embed.identity import identity_for
 from indexer.embed.pooling import pool
+from indexer.errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from indexer.analysis.text import slugify
 from indexer.documents import Document, ReadResult, Skipped
+from indexer.errors import (
+    CorpusError,
+    ReadError,
+)
 from indexer.ingest.noise import repeated_noise
 from indexer.ingest.parse_cache import ParseCache
-from indexer.ingest.readers import SUPPORTED_SUFFIXES, ReadError, reader_for
+from indexer.ingest.readers import SUPPORTED_SUFFIXES, reader_for
 from indexer.ingest.readers.decode import decode_text
-
-
-class CorpusError(Exception):
-    """The corpus as a whole cannot be indexed (missing, not a folder, nothing readable)."""
 
 
 def list_files(root: Path) -> tuple[list[Path], list[Skipped]]:

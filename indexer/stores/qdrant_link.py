@@ -11,8 +11,8 @@ import httpx
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
+from indexer.errors import StoreUnavailable
 from indexer.settings import Settings, get_settings
-from indexer.stores.vectors.base import StoreUnavailable
 
 # Each build's collection holds four kinds of points; a row's point id is row * KINDS + the kind's number, so that an
 # `allowed` set of rows is a has_id filter, which every Qdrant mode applies before ranking.

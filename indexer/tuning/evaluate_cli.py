@@ -431,8 +431,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from indexer.builds.snapshot import IndexUnavailable
     from indexer.embed import get_embedder
+    from indexer.errors import IndexUnavailable
     from indexer.settings import get_settings
 
     settings = get_settings()

@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 from bench.common import ms_since, summary
-from indexer.builds.snapshot import IndexUnavailable
-from indexer.embed import ModelError
+from indexer.errors import IndexUnavailable, ModelError
 from indexer.search.facets import count_facets
 from indexer.search.searcher import MODES, open_searcher
 from indexer.settings import get_settings

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.builds.build import build_index
-from indexer.builds.layout import FORMAT_VERSION, BuildError, build_lock, current_build_id, prune
-from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.builds.layout import FORMAT_VERSION, build_lock, current_build_id, prune
+from indexer.builds.snapshot import open_snapshot
+from indexer.errors import BuildError, IndexUnavailable
 from indexer.search.searcher import Filters, Searcher
 from indexer.settings import CAREER_MODEL
 from tests.helpers import MINI_CORPUS, ROOT, kill_build_midway, run_cli

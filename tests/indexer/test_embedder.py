@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embed import BACKENDS, Embedder, ModelError, embedder_identity, get_embedder
+from indexer.embed import BACKENDS, Embedder, embedder_identity, get_embedder
 from indexer.embed.export import FP32_FILE, export_dir
 from indexer.embed.identity import int8_kernels
 from indexer.embed.onnx import OnnxEmbedder
+from indexer.errors import ModelError
 from indexer.settings import CAREER_MODEL, Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,8 @@ import uvicorn
 
 from indexer.builds.build import build_index
 from indexer.builds.layout import current_build_id
-from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.builds.snapshot import open_snapshot
+from indexer.errors import IndexUnavailable
 from indexer.search.searcher import Filters, Searcher
 from indexer.settings import Settings
 from indexer.stores import qdrant_link

@@ -13,7 +13,8 @@ import pytest
 
 from indexer.analysis.fts5 import MARKER, TOKENIZER, idf, query_phrases, tokenize
 from indexer.builds.build import build_index
-from indexer.builds.snapshot import IndexUnavailable, open_snapshot
+from indexer.builds.snapshot import open_snapshot
+from indexer.errors import IndexUnavailable
 from indexer.search.searcher import Filters, Searcher
 from indexer.settings import Settings
 from indexer.stores import qdrant_link

@@ -7,11 +7,6 @@ from functools import cache
 
 from indexer.documents import Document
 
-
-class ReadError(Exception):
-    """A file that cannot be read as a career document; the message is the reason shown to the admin."""
-
-
 # A reader takes the file's bytes, its corpus-relative path and the corpus's noise lines, and returns its documents.
 Reader = Callable[[bytes, str, frozenset[str]], list[Document]]
 

@@ -6,7 +6,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
-from indexer.ingest.readers import ReadError
+from indexer.errors import ReadError
 
 _SINGLE_BYTE_WESTERN = {"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "cp1257", "iso8859_13", "mac_roman"}
 # Longest first: UTF-32 LE's mark begins with UTF-16 LE's.

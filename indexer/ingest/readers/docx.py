@@ -15,7 +15,7 @@ from docx.text.paragraph import Paragraph
 
 from indexer.analysis.text import normalize_space
 from indexer.documents import Block, Document
-from indexer.ingest.readers import ReadError
+from indexer.errors import ReadError
 from indexer.ingest.readers.outline import Outline
 
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.I)

@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from indexer.analysis.text import normalize_space
 from indexer.documents import Block, Document
-from indexer.ingest.readers import ReadError
+from indexer.errors import ReadError
 from indexer.ingest.readers.decode import decode_text
 from indexer.ingest.readers.outline import Outline
 

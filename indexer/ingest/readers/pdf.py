@@ -13,7 +13,8 @@ from pypdf import PageObject, PasswordType, PdfReader
 
 from indexer.analysis.text import normalize_space
 from indexer.documents import Block, Document
-from indexer.ingest.readers import ReadError, plaintext
+from indexer.errors import ReadError
+from indexer.ingest.readers import plaintext
 from indexer.ingest.readers.outline import Outline
 from indexer.ingest.readers.structure import looks_like_heading
 

@@ -13,9 +13,6 @@ import numpy as np
 EXACT_BELOW = 4096
 
 
-class StoreUnavailable(Exception):
-    """A store's server cannot be reached or refused the request (a network store); the message says which, in one
-    line. Searches answer 503 with it; it passes when the server is back."""
 
 
 class VectorStore(ABC):

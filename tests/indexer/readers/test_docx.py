@@ -9,7 +9,7 @@ import pytest
 from docx.oxml.ns import qn
 
 import indexer.ingest.readers.docx as docx_reader
-from indexer.ingest.readers import ReadError
+from indexer.errors import ReadError
 from indexer.ingest.readers.docx import read
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.errors import ReadError
 from indexer.ingest.passages import passages_of
-from indexer.ingest.readers import ReadError
 from indexer.ingest.readers.html import read
 
 FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "formats"

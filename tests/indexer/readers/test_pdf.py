@@ -7,7 +7,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
 
-from indexer.ingest.readers import ReadError
+from indexer.errors import ReadError
 from indexer.ingest.readers.markdown import read as read_markdown
 from indexer.ingest.readers.pdf import read
 
