@@ -258,10 +258,10 @@ def judged_questions(searcher: Searcher, questions: list[Question], group: str, 
     with an answer string) or by document."""
     snap = searcher.snapshot
     qrels = passage_qrels(snap, questions) if group == "tune" else {}
-    n = max(searcher.config.fusion.candidates, K * per_doc * 3)
+    n = searcher.pool_size(K, per_doc)
     out = []
     for q in questions:
-        c = searcher.candidates(searcher.correct(q.query), n)
+        c = searcher.candidates(searcher.question(q.query), n)
         passages = [snap.passages[row] for row in c.signals.rows.tolist()]
         relevant = qrels.get(q.id, {}) if group == "tune" else None
         hit = [p.passage_id in relevant if relevant is not None else p.doc_id == q.doc for p in passages]

@@ -8,7 +8,7 @@ import numpy as np
 
 from indexer.builds.snapshot import StoredPassage
 from indexer.search.facets import count_facets
-from indexer.search.query import asks_for_number, terms
+from indexer.search.question import Question
 from indexer.search.searcher import Filters, Searcher
 from indexer.search.snippets import learn_words, make_snippet, marked_words, utf16_spans
 from service.schemas import (
@@ -34,12 +34,12 @@ def answer(
     snippets: bool = True,
 ) -> SearchResponse:
     started = time.perf_counter()
-    corrected = searcher.correct(query)
-    found = searcher.find(corrected, k=k, mode=mode, per_doc=per_doc, filters=filters)
+    question = searcher.question(query)
+    found = searcher.find(question, k=k, mode=mode, per_doc=per_doc, filters=filters)
     hits = found.hits
-    vector = searcher.embed_query(corrected) if snippets and hits else None  # once for every snippet
+    vector = searcher.embed(question) if snippets and hits else None  # once for every snippet
     if snippets:
-        learn_words(h.passage.text for h in hits)
+        learn_words(searcher.analyzer, (h.passage.text for h in hits))
     results = [
         Result(
             rank=h.rank,
@@ -47,7 +47,7 @@ def answer(
             title=h.passage.title,
             section=h.passage.section,
             text=h.passage.text,
-            snippet=snippet_for(searcher, h.passage, corrected, vector) if snippets else "",
+            snippet=snippet_for(searcher, h.passage, question, vector) if snippets else "",
             doc_id=h.passage.doc_id,
             passage_id=h.passage.passage_id,
             source=h.passage.source,
@@ -75,7 +75,7 @@ def answer(
         query=query,
         took_ms=round(took, 2),
         mode=mode,
-        corrected=corrected if corrected != query else None,
+        corrected=question.corrected,
         no_match=searcher.no_match(hits) if mode != "lexical" else not hits,
         results=results,
         facets=facets,
@@ -83,18 +83,21 @@ def answer(
     )
 
 
-def snippet_for(searcher: Searcher, passage: StoredPassage, query: str, vector: np.ndarray | None = None) -> str:
-    """The passage's snippet for a (spell-corrected) query: its best sentences, escaped, query words marked.
-    `vector` is the query's embedding, if the caller has it."""
-    words = terms(query)
+def snippet_for(
+    searcher: Searcher, passage: StoredPassage, question: Question, vector: np.ndarray | None = None
+) -> str:
+    """The passage's snippet for a question: its best sentences, escaped, the question's words marked. `vector` is
+    the question's embedding, if the caller has it."""
     if vector is None:
-        vector = searcher.embed_query(query)
+        vector = searcher.embed(question)
     return make_snippet(
+        searcher.analyzer,
         passage.text,
-        words,
-        searcher.term_weights(words, passage.doc_id),
+        question.terms,
+        searcher.term_weights(question.terms, passage.doc_id),
         searcher.snapshot.sentence_similarities(passage.row, vector),
-        asks_for_number(query),
+        question.wants_number,
+        searcher.config.snippets,
     )
 
 
@@ -107,7 +110,7 @@ def document_detail(
     d = snap.documents.get(doc_id)
     if d is None or not Filters(viewer=viewer).may_see(d.audience):  # a hidden document is "not found"
         return None
-    words = terms(searcher.correct(query)) if query.strip() else []
+    words = list(searcher.question(query).terms) if query.strip() else []
     return DocumentDetail(
         doc_id=d.doc_id,
         title=d.title,
@@ -120,7 +123,7 @@ def document_detail(
                 passage_id=p.passage_id,
                 section=p.section,
                 text=p.text,
-                marks=utf16_spans(p.text, marked_words(p.text, words)) if words else [],
+                marks=utf16_spans(p.text, marked_words(searcher.analyzer, p.text, words)) if words else [],
             )
             for p in (snap.passages[r] for r in d.passage_rows)
         ],

@@ -29,10 +29,10 @@ def test_a_lower_stage_importing_the_query_side_breaks_them(tmp_path):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("models", "static"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     # a passage cutter that asks the searcher something: the build would depend on the query side
-    (tmp_path / "indexer" / "ingest" / "shortcut.py").write_text("from indexer.search.query import clip_words\n")
+    (tmp_path / "indexer" / "ingest" / "shortcut.py").write_text("from indexer.search.question import clip_words\n")
     # and a service module that reads a store directly, past the snapshot
     (tmp_path / "service" / "shortcut.py").write_text("import indexer.stores.vectors.faiss_flat\n")
     out = lint(tmp_path)
     assert out.returncode != 0
-    assert "indexer.ingest.shortcut -> indexer.search.query" in out.stdout
+    assert "indexer.ingest.shortcut -> indexer.search.question" in out.stdout
     assert "service.shortcut -> indexer.stores.vectors.faiss_flat" in out.stdout

@@ -105,25 +105,69 @@ def build_index(
             raise BuildError(f"{exc}; the live index is unchanged") from None
 
 
+@dataclass
+class Texts:
+    """What a build embeds and stores: the corpus's documents and passages, and the sentences of passages long enough
+    to have them (owners[i] is the passage row of sentence i)."""
+
+    read: ReadResult
+    passages: list[Passage]
+    owners: list[int]
+    sentences: list[str]
+
+
 def _build_locked(
     corpus: Path, index_dir: Path, settings: Settings, progress: bool, force: bool, started: float
 ) -> BuildResult:
+    _reach_engine(settings)
+    leftovers = _prepare(index_dir)
+    live = None if force else live_build_if_up_to_date(corpus, index_dir, settings)
+    if live is not None:
+        return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
+    identity = embedder_identity(settings)
+    recipe = build_recipe(settings, identity)
+    texts, parsed = _read(corpus, index_dir, settings, recipe, progress)
+    build_id = new_build_id()
+    remote = _collection(settings, build_id)
+    # from here on, a killed build leaves only this folder (and its collection) behind
+    partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
+    try:
+        vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
+        embedded = _embed(vectors, texts)
+        _write(partial, embedded, texts, settings, remote, recipe, progress)
+        manifest = _manifest(build_id, corpus, settings, texts, embedded[0].shape[1], vectors, recipe, started)
+        path = partial.finish(manifest, _report(texts.read), settings.keep_builds)
+    except BaseException:
+        partial.abort()
+        raise
+    if remote:  # the collections of builds whose folders are gone (pruned or killed), never the live one's
+        remote.prune({p.name for p in (index_dir / BUILDS).iterdir()})
+    note = "; ".join(n for n in (vectors.note, parsed.note) if n)
+    return BuildResult(
+        manifest, path, texts.read.skipped, leftovers, False, vectors.embedded, vectors.cached, note, parsed.hits
+    )
+
+
+def _reach_engine(settings: Settings) -> None:
+    """A Qdrant server that is down fails the build here, in one line, before anything is read."""
     if settings.backend == "qdrant":
         from indexer.stores import qdrant_link  # only here: a FAISS build never loads the Qdrant client
 
-        qdrant_link.client(qdrant_link.location(settings))  # a server that is down fails here, in one line
+        qdrant_link.client(qdrant_link.location(settings))
+
+
+def _prepare(index_dir: Path) -> list[str]:
+    """The index folder, ready for a new build; what killed builds left behind is removed (and listed)."""
     leftovers = clean_leftovers(index_dir)
     try:
         (index_dir / BUILDS).mkdir(exist_ok=True)
     except OSError as exc:
         raise BuildError(f"cannot write to index folder {index_dir}: {exc.strerror}") from None
-    if not force:
-        live = live_build_if_up_to_date(corpus, index_dir, settings)
-        if live is not None:
-            return BuildResult(live, build_dir(index_dir, live.build_id), [], leftovers, up_to_date=True)
-    identity = embedder_identity(settings)
-    recipe = build_recipe(settings, identity)
+    return leftovers
 
+
+def _read(corpus: Path, index_dir: Path, settings: Settings, recipe: dict, progress: bool) -> tuple[Texts, ParseCache]:
+    """Every document of the corpus (unchanged files from the parse cache), cut into passages, and their sentences."""
     with tqdm(desc="reading", unit="file", disable=not progress, leave=True) as bar:
 
         def files_read(done: int, total: int) -> None:
@@ -143,86 +187,109 @@ def _build_locked(
             parsed.close()  # what this build parsed is not kept, and nothing is dropped
             raise
         parsed.finish()
-    result = ReadResult(documents, reader.skipped, reader.fingerprint)
+    read = ReadResult(documents, reader.skipped, reader.fingerprint)
     if not passages:
-        reasons = "; ".join(f"{s.source}: {s.reason}" for s in result.skipped[:3])
+        reasons = "; ".join(f"{s.source}: {s.reason}" for s in read.skipped[:3])
         raise CorpusError(
             f"nothing to index in {corpus}: no readable career documents"
-            + (f" ({len(result.skipped)} files skipped, e.g. {reasons})" if result.skipped else " (folder is empty)")
+            + (f" ({len(read.skipped)} files skipped, e.g. {reasons})" if read.skipped else " (folder is empty)")
         )
-    aliases = {d.doc_id: d.aliases for d in result.documents}
-    owners, units = [], []
+    owners, sentences = [], []
     for row, p in enumerate(passages):
         if word_count(p.text) < settings.sentence_min_passage_words:
             continue  # a short passage's sentences say what its own vector says
-        texts = sentence_texts(p, SENTENCE_MIN_WORDS)
-        owners.extend([row] * len(texts))
-        units.extend(texts)
+        units = sentence_texts(p, SENTENCE_MIN_WORDS)
+        owners.extend([row] * len(units))
+        sentences.extend(units)
+    return Texts(read, passages, owners, sentences), parsed
 
-    build_id = new_build_id()
-    remote = None
-    if settings.backend == "qdrant":
-        from indexer.stores import qdrant_link
 
-        remote = qdrant_link.BuildCollection.for_build(settings, build_id)
-    # from here on, a killed build leaves only this folder (and its collection) behind
-    partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
+def _collection(settings: Settings, build_id: str) -> BuildCollection | None:
+    """The build's Qdrant collections (none on the FAISS backend)."""
+    if settings.backend != "qdrant":
+        return None
+    from indexer.stores import qdrant_link
+
+    return qdrant_link.BuildCollection.for_build(settings, build_id)
+
+
+def _embed(vectors: _CachedEmbedding, texts: Texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The passages', sentences' and names' vectors: from the cache, or the model for what it lacks."""
+    aliases = {d.doc_id: d.aliases for d in texts.read.documents}
     try:
-        vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
-        try:
-            passage_vectors, sentence_vectors, name_vectors = vectors.embed(
-                [
-                    ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in passages]),
-                    ("embedding sentences", units),
-                    ("embedding names", [d.name_text() for d in result.documents]),
-                ]
-            )
-        finally:
-            vectors.close()
-        dimension = passage_vectors.shape[1]
+        passages, sentences, names = vectors.embed(
+            [
+                ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in texts.passages]),
+                ("embedding sentences", texts.sentences),
+                ("embedding names", [d.name_text() for d in texts.read.documents]),
+            ]
+        )
+    finally:
+        vectors.close()
+    return passages, sentences, names
 
-        with tqdm(desc="writing", total=4, unit="store", disable=not progress, leave=True) as bar:
-            if remote:
-                remote.create(dimension)
-            stores = _stores(settings, len(passages), remote)
-            partial.write_vectors(passage_vectors, dimension, **stores["passages"])
-            bar.update()
-            partial.write_sentences(owners, sentence_vectors, dimension, stores["sentences"])
-            bar.update()
-            partial.write_vectors(name_vectors, dimension, NAME_FAISS_FILE, **stores["names"])
-            bar.update()
-            partial.write_texts(result.documents, passages, stores["lexical"][0], **stores["lexical"][1])
-            bar.update()
-        manifest = Manifest(
-            build_id=build_id,
-            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            model=settings.model,
-            dimension=dimension,
-            documents=len(result.documents),
-            passages=len(passages),
-            corpus=str(corpus.resolve()),
-            corpus_fingerprint=result.fingerprint,
-            skipped=len(result.skipped),
-            seconds=round(time.monotonic() - started, 2),
-            sentences=len(units),
-            embedded=vectors.embedded,
-            cached=vectors.cached,
-            recipe=recipe,
-            recipe_fingerprint=recipe_fingerprint(recipe),
-        )
-        report = BuildReport(
-            skipped=[asdict(s) for s in result.skipped],
-            documents=[{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in result.documents],
-        )
-        path = partial.finish(manifest, report, settings.keep_builds)
-    except BaseException:
-        partial.abort()
-        raise
-    if remote:  # the collections of builds whose folders are gone (pruned or killed), never the live one's
-        remote.prune({p.name for p in (index_dir / BUILDS).iterdir()})
-    note = "; ".join(n for n in (vectors.note, parsed.note) if n)
-    return BuildResult(
-        manifest, path, result.skipped, leftovers, False, vectors.embedded, vectors.cached, note, parsed.hits
+
+def _write(
+    partial: PartialBuild,
+    embedded: tuple[np.ndarray, np.ndarray, np.ndarray],
+    texts: Texts,
+    settings: Settings,
+    remote: BuildCollection | None,
+    recipe: dict,
+    progress: bool,
+) -> None:
+    """Every store of the new build: passage, sentence and name vectors, the tables and the lexical index."""
+    passage_vectors, sentence_vectors, name_vectors = embedded
+    dimension = passage_vectors.shape[1]
+    with tqdm(desc="writing", total=4, unit="store", disable=not progress, leave=True) as bar:
+        if remote:
+            remote.create(dimension)
+        stores = _stores(settings, len(texts.passages), remote)
+        partial.write_vectors(passage_vectors, dimension, **stores["passages"])
+        bar.update()
+        partial.write_sentences(texts.owners, sentence_vectors, dimension, stores["sentences"])
+        bar.update()
+        partial.write_vectors(name_vectors, dimension, NAME_FAISS_FILE, **stores["names"])
+        bar.update()
+        fields = recipe["ranking"]["lexical"]["fields"]  # the weights the build records, and serves
+        kind, params = stores["lexical"]
+        partial.write_texts(texts.read.documents, texts.passages, kind, fields, **params)
+        bar.update()
+
+
+def _manifest(
+    build_id: str,
+    corpus: Path,
+    settings: Settings,
+    texts: Texts,
+    dimension: int,
+    vectors: _CachedEmbedding,
+    recipe: dict,
+    started: float,
+) -> Manifest:
+    return Manifest(
+        build_id=build_id,
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        model=settings.model,
+        dimension=dimension,
+        documents=len(texts.read.documents),
+        passages=len(texts.passages),
+        corpus=str(corpus.resolve()),
+        corpus_fingerprint=texts.read.fingerprint,
+        skipped=len(texts.read.skipped),
+        seconds=round(time.monotonic() - started, 2),
+        sentences=len(texts.sentences),
+        embedded=vectors.embedded,
+        cached=vectors.cached,
+        recipe=recipe,
+        recipe_fingerprint=recipe_fingerprint(recipe),
+    )
+
+
+def _report(read: ReadResult) -> BuildReport:
+    return BuildReport(
+        skipped=[asdict(s) for s in read.skipped],
+        documents=[{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in read.documents],
     )
 
 

@@ -15,15 +15,17 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from indexer.analysis.analyzer import Analyzer
 from indexer.documents import Document, Passage
 from indexer.errors import BuildError
+from indexer.ranking import Lexical
 from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.lexical.base import LexicalRow
 from indexer.stores.vectors import factory as vector_factory
@@ -241,9 +243,15 @@ class PartialBuild:
             ) from None
 
     def write_texts(
-        self, documents: list[Document], passages: list[Passage], lexical: str = lexical_factory.MATRIX, **params: str
+        self,
+        documents: list[Document],
+        passages: list[Passage],
+        lexical: str = lexical_factory.MATRIX,
+        fields: Sequence[float] = Lexical().fields,
+        **params: str,
     ) -> None:
-        """The tables of documents and passages, and the lexical store of the passages (params: the backend's)."""
+        """The tables of documents and passages, and the lexical store of the passages, its fields weighted by
+        `fields` (params: the backend's)."""
         aliases = {d.doc_id: " ".join(d.aliases) for d in documents}
         rows = (
             LexicalRow(i, p.title, aliases.get(p.doc_id, ""), p.section, p.text, p.doc_id)
@@ -251,7 +259,8 @@ class PartialBuild:
         )
         backend = lexical_factory.backend(lexical)
         self._guard(lambda: _write_sqlite(self.path / DB_FILE, documents, passages))
-        self.stores[LEXICAL] = self._guard(lambda: backend.write(self.path / DB_FILE, rows, **params))
+        analyzer = Analyzer()  # the build's own: nothing it tokenizes outlives the build
+        self.stores[LEXICAL] = self._guard(lambda: backend.write(self.path / DB_FILE, rows, analyzer, fields, **params))
 
     def write_vectors(
         self, vectors: np.ndarray, dimension: int, name: str = FAISS_FILE, kind: str = "flat", **params: int | str

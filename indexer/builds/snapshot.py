@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.analysis.analyzer import Analyzer
 from indexer.analysis.text import sentence_units
 from indexer.builds.layout import (
     DB_FILE,
@@ -73,7 +74,10 @@ class IndexSnapshot:
             self.sentence_store: VectorStore = vector_factory.load(
                 path / SENTENCE_FAISS_FILE, manifest.store("sentences")
             )
-            self.lexical_store: LexicalStore = lexical_factory.load(path / DB_FILE, manifest.store(LEXICAL))
+            self.analyzer = Analyzer()  # the one memo of this build's words and tokens: it goes when the build does
+            self.lexical_store: LexicalStore = lexical_factory.load(
+                path / DB_FILE, manifest.store(LEXICAL), self.analyzer
+            )
             documents, passages, owners = read_tables(path / DB_FILE)
         except StoreUnavailable as exc:
             raise IndexUnavailable(f"index build {path.name}: {exc}", transient=True) from None

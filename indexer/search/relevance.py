@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.analysis.analyzer import smooth_idf
 from indexer.ranking import Relevance
 
 # Every feature the fit may choose from. Each is about the query's own distribution or its words, not an absolute
@@ -52,7 +53,7 @@ def word_evidence(words: list[list[str]], token_df: dict[str, int], texts: int) 
     idf, known = [], []
     for toks in words:
         df = min((token_df.get(t, 0) for t in toks), default=0)
-        idf.append(math.log((texts + 1) / (df + 1)))
+        idf.append(smooth_idf(texts, df))
         known.append(bool(toks) and all(t in token_df for t in toks))
     return idf, known
 

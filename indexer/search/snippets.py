@@ -1,70 +1,52 @@
-"""Snippets: the sentences of a passage that best match the query, HTML-escaped, query terms in <mark>."""
+"""Snippets: the sentences of a passage that best match the query, HTML-escaped, query terms in <mark>. Words are
+read by the snapshot's analyzer, so a snippet marks what the search matched."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 
-from indexer.analysis.fts5 import tokenize
+from indexer.analysis.analyzer import WORD, Analyzer
 from indexer.analysis.text import sentence_units
+from indexer.ranking import Snippets
 
 Key = tuple[str, ...]  # a word as the lexical index holds it: its tokens ("Salaries" -> ("salari",))
-_KEYS: dict[str, Key] = {}  # every word seen, bounded (see keys)
-_KEPT = 100_000
-# Weights against the query words' IDF weights, tuned on the tune split's answering passages (snippet holds the
-# answer: 0.71 with words alone, 0.82 with these).
-SEMANTIC = 15.0  # a sentence's cosine similarity to the query
-ADJACENT = 1.5  # the sentence right after the best one, as the second
-_WORD = re.compile(r"[\w$][\w'’$.-]*[\w$]|[\w$]")
+DEFAULT_RULES = Snippets()
 
 
-def keys(words: Iterable[str]) -> dict[str, Key]:
-    """Each word's tokens by the index's own tokenizer (FTS5's), so that a snippet marks what the search matched;
-    the words not seen before are tokenized in one call."""
-    words = set(words)
-    found = {w: k for w in words if (k := _KEYS.get(w)) is not None}  # one read: another thread may clear it
-    todo = sorted(words - found.keys())
-    if todo:
-        found.update(zip(todo, map(tuple, tokenize(todo)), strict=True))
-        if len(_KEYS) > _KEPT:
-            _KEYS.clear()
-        _KEYS.update((w, found[w]) for w in todo)
-    return found
-
-
-_MONEY = frozenset(keys("salary salaries pay paid earn earnings wage wages compensation bonus ote".split()).values())
-
-
-def learn_words(texts: Iterable[str]) -> None:
+def learn_words(analyzer: Analyzer, texts: Iterable[str]) -> None:
     """Tokenizes the words of texts not seen before in one call: a search's snippets then cost one call to the
     tokenizer, not one per passage (each call costs ~0.5 ms whatever its size)."""
-    keys(w for text in texts for w in _WORD.findall(text))
+    analyzer.word_tokens(w for text in texts for w in WORD.findall(text))
 
 
-@lru_cache(maxsize=100_000)
-def parts(k: Key) -> frozenset[Key]:
+def parts(analyzer: Analyzer, k: Key) -> frozenset[Key]:
     """What a query word matches in a text word, as the index matches it: any run of the word's tokens ("Analyst's" is
     ("analyst", "s"), found by "analyst"; "on-call" is found by "call" and by "on-call")."""
-    return frozenset(k[i:j] for i in range(len(k)) for j in range(i + 1, len(k) + 1))
+    return analyzer.remember(
+        "parts", k, lambda: frozenset(k[i:j] for i in range(len(k)) for j in range(i + 1, len(k) + 1))
+    )
 
 
-@lru_cache(maxsize=50_000)
-def unit_keys(unit: str) -> frozenset[Key]:
+def unit_keys(analyzer: Analyzer, unit: str) -> frozenset[Key]:
     """What a sentence's words match (sentences recur: every result of every query scores its passage's)."""
-    return frozenset(p for k in keys(_WORD.findall(unit)).values() for p in parts(k))
+
+    def make() -> frozenset[Key]:
+        return frozenset(p for k in analyzer.word_tokens(WORD.findall(unit)).values() for p in parts(analyzer, k))
+
+    return analyzer.remember("sentence", unit, make)
 
 
 def best_sentences(
+    analyzer: Analyzer,
     text: str,
-    terms: list[str],
+    terms: Sequence[str],
     weights: Mapping[str, float] | None = None,
-    max_sentences: int = 3,
-    max_chars: int = 400,
     sims: Mapping[str, float] | None = None,
     wants_number: bool = False,
+    rules: Snippets = DEFAULT_RULES,
 ) -> str:
     """The sentences of a passage closest to the query, in passage order ("…" between them if apart).
 
@@ -76,17 +58,17 @@ def best_sentences(
     units = sentence_units(text)
     if not units:
         return ""
-    term_keys = keys(terms)
+    max_chars = rules.max_chars
+    term_keys = analyzer.word_tokens(terms)
     wanted = {term_keys[t]: (weights or {}).get(t, 1.0) for t in terms if term_keys[t]}
-    wants_figures = wants_number or bool(wanted.keys() & _MONEY)
 
     sims = sims or {}
     floor = min(sims.values(), default=0.0)  # a fragment too short to have a vector ranks as the least similar
 
     def score(u: str) -> float:
-        found = unit_keys(u) & wanted.keys()
-        figures = 1.0 if wants_figures and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
-        return sum(wanted[s] for s in found) + figures + SEMANTIC * sims.get(u, floor)
+        found = unit_keys(analyzer, u) & wanted.keys()
+        figures = rules.figures if wants_number and re.search(r"\d", u) else 0.0  # "how much" is answered by a number
+        return sum(wanted[s] for s in found) + figures + rules.semantic * sims.get(u, floor)
 
     scores = [score(u) for u in units]
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
@@ -101,11 +83,11 @@ def best_sentences(
     # The second: the next best, with a bonus for the one right after the best, which often goes on to the
     # specifics ("…the hardest promotion on the ladder. Engineers usually need a sponsor, …").
     rest = [i for i in range(len(units)) if eligible(i)]
-    if max_sentences > 1 and rest:
-        chosen.append(max(rest, key=lambda i: (scores[i] + (ADJACENT if i == best + 1 else 0.0), -i)))
+    if rules.max_sentences > 1 and rest:
+        chosen.append(max(rest, key=lambda i: (scores[i] + (rules.adjacent if i == best + 1 else 0.0), -i)))
     # Then the sentences that carry on from those chosen (the one after before the one before), and a single
     # sentence left between two chosen ones, which reads better than "…" ("Those who … Those who … Those …").
-    while len(chosen) < max_sentences:
+    while len(chosen) < rules.max_sentences:
         around = [j for j in {i + d for i in chosen for d in (-1, 1)} if eligible(j)]
         if not around:
             break
@@ -123,13 +105,14 @@ def best_sentences(
     return out
 
 
-def marked_words(text: str, terms: list[str]) -> list[tuple[int, int]]:
+def marked_words(analyzer: Analyzer, text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """The [start, end) character spans of text's words that the index holds as one of the query's words."""
-    wanted = {k for k in keys(terms).values() if k}
+    wanted = {k for k in analyzer.word_tokens(terms).values() if k}
     if not wanted:
         return []
-    matches = list(_WORD.finditer(text))
-    hit = {w: not wanted.isdisjoint(parts(k)) for w, k in keys(m.group(0) for m in matches).items()}
+    matches = list(WORD.finditer(text))
+    found = analyzer.word_tokens(m.group(0) for m in matches)
+    hit = {w: not wanted.isdisjoint(parts(analyzer, k)) for w, k in found.items()}
     return [m.span() for m in matches if hit[m.group(0)]]
 
 
@@ -144,10 +127,10 @@ def utf16_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
     return [(at(a), at(b)) for a, b in spans]
 
 
-def highlight(text: str, terms: list[str]) -> str:
+def highlight(analyzer: Analyzer, text: str, terms: Sequence[str]) -> str:
     """HTML-escapes text and wraps every word that the index holds as one of the query's words in <mark>."""
     out, last = [], 0
-    for start, end in marked_words(text, terms):
+    for start, end in marked_words(analyzer, text, terms):
         out.append(html.escape(text[last:start]))
         out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
         last = end
@@ -156,10 +139,13 @@ def highlight(text: str, terms: list[str]) -> str:
 
 
 def make_snippet(
+    analyzer: Analyzer,
     text: str,
-    terms: list[str],
+    terms: Sequence[str],
     weights: Mapping[str, float] | None = None,
     sims: Mapping[str, float] | None = None,
     wants_number: bool = False,
+    rules: Snippets = DEFAULT_RULES,
 ) -> str:
-    return highlight(best_sentences(text, terms, weights, sims=sims, wants_number=wants_number), terms)
+    best = best_sentences(analyzer, text, terms, weights, sims, wants_number, rules)
+    return highlight(analyzer, best, terms)

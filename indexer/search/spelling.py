@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
@@ -13,10 +12,8 @@ import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein, Indel
 from symspellpy import SymSpell, Verbosity
 
-from indexer.search.query import STOPWORDS
+from indexer.analysis.analyzer import LETTERS, SPELLING_WORD, STOPWORDS
 
-_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
-_QUERY_WORD = re.compile(r"[A-Za-z]+")
 # pyspellchecker's English list counts how often each word was seen; below this its entries are mostly rare names and
 # misspellings that made it into the sources ("directer"), which must stay correctable.
 ENGLISH_MIN_COUNT = 100
@@ -49,12 +46,11 @@ class Speller:
         counts: Counter[str] = Counter()
         ids: dict[str, int] = {}  # every word's number (pairs are keyed by them)
         stop: list[bool] = []  # by number: whether the word is a stop word
-        in_texts = np.zeros(0, np.int64)  # by number: in how many texts the word occurs
         pairs: Counter[int] = Counter()  # content words seen next to each other, keyed by their numbers
         it = iter(texts)
         # counted in numpy, a chunk of texts at a time (each chunk reduced before the next, to keep memory flat): at
         # 100k passages a Counter per text took ~8 s of each reload
-        while chunk := [_WORD.findall(t.lower()) for t in islice(it, CHUNK)]:
+        while chunk := [SPELLING_WORD.findall(t.lower()) for t in islice(it, CHUNK)]:
             flat = [w for words in chunk for w in words]
             counts.update(flat)
             for w in counts.keys() - ids.keys():
@@ -62,19 +58,13 @@ class Speller:
                 stop.append(w in STOPWORDS)
             number = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
             owner = np.repeat(np.arange(len(chunk)), [len(words) for words in chunk])
-            keys = np.sort((owner << 32) | number)  # sorted, then deduplicated: faster than numpy's hashed unique
-            distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
-            in_texts = np.pad(in_texts, (0, len(ids) - len(in_texts)))
-            in_texts += np.bincount(distinct & 0xFFFFFFFF, minlength=len(ids))
             content = ~np.array(stop)[number]
             number, owner = number[content], owner[content]
             # content words seen next to each other ("principal data"), within one text
             same = owner[1:] == owner[:-1]
             found, times = np.unique((number[:-1][same] << 32) | number[1:][same], return_counts=True)
             pairs.update(dict(zip(found.tolist(), times.tolist(), strict=True)))
-        passage_freq = Counter(dict(zip(ids, in_texts.tolist(), strict=True)))  # in how many texts a word occurs
         self.counts = counts
-        self.passage_freq = passage_freq
         self.english = english_words()
         self._ids = ids
         self._pairs = pairs
@@ -93,7 +83,7 @@ class Speller:
 
         Each word is first corrected alone; then each unknown word again, between its neighbouring content words as
         corrected, so that "registerd nurse" becomes "registered nurse" rather than "register nurse"."""
-        found = list(_QUERY_WORD.finditer(query))
+        found = list(LETTERS.finditer(query))
         words = [m.group(0) for m in found]
         content = [i for i, w in enumerate(words) if len(w) > 1 and w.lower() not in STOPWORDS]
         if self.reads_as_another_language([words[i] for i in content]):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from bench.common import ROOT, ms_since, percentiles
 from bench.scale_corpus import queries_for
+from indexer.analysis.analyzer import terms
 from indexer.builds.snapshot import open_snapshot
 from indexer.ingest.corpus import CorpusReader
 from indexer.ingest.passages import passages_of
-from indexer.search.query import terms
 from indexer.settings import get_settings
 from indexer.stores.lexical import factory
 from indexer.stores.lexical.base import LexicalRow

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     pools: list[int] = []
     snap = searcher.snapshot
     for _ in range(args.repeat):
-        searcher.forget_queries()
+        searcher.vectors.clear()  # every question new again
         for query in queries:
             for times in (new, repeated):
                 started = time.perf_counter()
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             searcher.embedder.encode([query])
             embedding.append(ms_since(started))
         for query in queries:  # the facet counting that each answer above included, timed apart
-            pool = searcher.find(searcher.correct(query), k=args.k, mode=args.mode).pool
+            pool = searcher.find(query, k=args.k, mode=args.mode).pool
             pools.append(len(pool))
             started = time.perf_counter()
             count_facets(snap, pool)

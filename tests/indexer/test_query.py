@@ -2,7 +2,8 @@
 
 import sqlite3
 
-from indexer.search.query import clip_words, terms
+from indexer.analysis.analyzer import terms
+from indexer.search.question import clip_words
 from indexer.stores.lexical.sqlite_fts import fts_match
 
 
@@ -41,7 +42,7 @@ def test_inputs_longer_than_the_model_sees_are_cut_not_rejected():
 
 
 def test_job_titles_are_told_apart_from_questions():
-    from indexer.search.query import names_a_job
+    from indexer.search.question import names_a_job
 
     assert names_a_job("ICT help desk agent") and names_a_job("staff MLE pay")
     assert not names_a_job("what does a nurse do")

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from indexer.analysis.fts5 import tokens
+from indexer.analysis.analyzer import Analyzer
 from indexer.builds.snapshot import open_snapshot
 from indexer.ranking import RankingConfig, Relevance, load_ranking
 from indexer.search.relevance import coverage, no_match, word_evidence
@@ -76,15 +76,15 @@ def test_coverage_weighs_rare_words_more():
 def test_a_phrase_counts_where_its_words_stand_together_not_apart():
     """"chief technology officer" in a page that says "Chief Operating Officer" and "technology" elsewhere: every word
     is there, no pair of them is; "head of engineering" is the pair "head engineering" across a stop word."""
-    from indexer.analysis.fts5 import TokenSets
-    from indexer.search.query import STOPWORDS
     from indexer.search.relevance import QueryEvidence, features
 
-    sets = TokenSets(stop=STOPWORDS)
+    analyzer = Analyzer()
     texts = ["Chief Operating Officer, then technology", "the chief technology officer and the head of engineering"]
-    apart, together = (sets.get([i], [t])[0] | sets.pairs([i], [t])[0] for i, t in enumerate(texts))
-    words = [sorted(t) for t in sets.get(["chief", "technology", "officer"], ["chief", "technology", "officer"])]
-    q = QueryEvidence(words, [1.0] * 3, [True] * 3, 0.3, 0.5, 5.0, sets.pairs(["q"], ["chief technology officer"])[0])
+    apart, together = (toks | pairs for toks, pairs in analyzer.token_sets([0, 1], texts))
+    asked = ["chief", "technology", "officer"]
+    words = [sorted(toks) for toks, _ in analyzer.token_sets(asked, asked)]
+    pairs = analyzer.token_sets(["q"], ["chief technology officer"])[0][1]
+    q = QueryEvidence(words, [1.0] * 3, [True] * 3, 0.3, 0.5, 5.0, pairs)
     values = [features(q, 0.5, toks, set(), 0.4, (1, 1), False) for toks in (apart, together)]
     assert [v["hit_coverage"] for v in values] == [1.0, 1.0]
     assert [v["pair_coverage"] for v in values] == [0.0, 1.0]
@@ -93,11 +93,12 @@ def test_a_phrase_counts_where_its_words_stand_together_not_apart():
 
 def test_tokens_are_the_same_from_concurrent_threads():
     texts = [f"engineering managers prioritising {i} deployments" for i in range(300)]
-    expected = [tokens(t) for t in texts]
+    analyzer = Analyzer(limit=100)  # small: threads evict one another's tokens while they read
+    expected = [Analyzer().tokens(t) for t in texts]
     got: list[list[list[str]]] = []
 
     def work() -> None:
-        got.append([tokens(t) for t in texts])
+        got.append([analyzer.tokens(t) for t in texts])
 
     threads = [threading.Thread(target=work) for _ in range(8)]
     for t in threads:

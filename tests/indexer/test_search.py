@@ -4,7 +4,7 @@ import shutil
 
 from indexer.builds.layout import NAME_FAISS_FILE, current_build_id
 from indexer.builds.snapshot import open_snapshot
-from indexer.search.query import asks_for_number
+from indexer.search.question import asks_for_number
 from indexer.search.searcher import Searcher
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.analysis.fts5 import MARKER, TOKENIZER, idf, query_phrases, tokenize
+from indexer.analysis.analyzer import Analyzer, bm25_idf
+from indexer.analysis.fts5 import MARKER, TOKENIZER
 from indexer.builds.build import build_index
 from indexer.builds.snapshot import open_snapshot
 from indexer.errors import IndexUnavailable
+from indexer.ranking import Lexical
 from indexer.search.searcher import Filters, Searcher
 from indexer.settings import Settings
 from indexer.stores import qdrant_link
@@ -32,6 +34,22 @@ def collection_params(kind: str, tmp_path: Path, dimension: int = 32) -> dict:
     where = qdrant_link.Location(path=str(tmp_path / "qdrant"))
     qdrant_link.create_collection(qdrant_link.client(where), "stores-test", dimension, server=False)
     return {"collection": "stores-test", **where.record(), **({"vector": "passage"} if kind == "qdrant" else {})}
+
+
+FIELDS = Lexical().fields
+
+
+def both_stores(tmp_path: Path, rows: list[LexicalRow]):
+    """The same rows written to FTS5 and to the BM25 matrix, each opened again."""
+    from indexer.stores.lexical.sqlite_fts import SqliteFtsStore
+
+    (tmp_path / "fts").mkdir()
+    (tmp_path / "matrix").mkdir()
+    fts = SqliteFtsStore.open(
+        tmp_path / "fts" / "db", Analyzer(), **SqliteFtsStore.write(tmp_path / "fts" / "db", rows, Analyzer(), FIELDS)
+    )
+    written = lexical_factory.backend("bm25-matrix").write(tmp_path / "matrix" / "db", rows, Analyzer(), FIELDS)
+    return fts, lexical_factory.load(tmp_path / "matrix" / "db", written, Analyzer())
 
 
 def unit_vectors(n: int, d: int = 32, seed: int = 3) -> np.ndarray:
@@ -77,8 +95,8 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
         LexicalRow(1, "Electrician", "", "Overview", "An electrician wires buildings; a nurse does not."),
         LexicalRow(2, "Electrician", "", "Salary", "Pay rises with the licence."),
     ]
-    config = backend.write(tmp_path / "lexical", rows, **collection_params(kind, tmp_path))
-    store = lexical_factory.load(tmp_path / "lexical", config)
+    config = backend.write(tmp_path / "lexical", rows, Analyzer(), FIELDS, **collection_params(kind, tmp_path))
+    store = lexical_factory.load(tmp_path / "lexical", config, Analyzer())
     try:
         assert [r for r, _ in store.search(["nurse"], 10)] == [0, 1]  # the title outweighs the text
         assert store.search(["OR", "NEAR(", "text:*"], 10) == []  # words, never query syntax
@@ -95,19 +113,13 @@ def test_every_lexical_store_ranks_field_matches_and_filters_before_ranking(kind
 def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
     """The same rows written to both stores: every question of the tune split gets the same scores (to float32's
     precision) and the same rows, but for rows tied at the 30th score, which either may cut."""
-    from indexer.search.query import terms
-    from indexer.stores.lexical.sqlite_fts import SqliteFtsStore
+    from indexer.analysis.analyzer import terms
     from indexer.tuning.evaluation import load_questions
 
     snap = open_snapshot(corpus_index)
     aliases = {d.doc_id: " ".join(d.aliases) for d in snap.documents.values()}
     rows = [LexicalRow(p.row, p.title, aliases[p.doc_id], p.section, p.text, p.doc_id) for p in snap.passages]
-    (tmp_path / "fts").mkdir()
-    (tmp_path / "matrix").mkdir()
-    fts = SqliteFtsStore.open(tmp_path / "fts" / "db", **SqliteFtsStore.write(tmp_path / "fts" / "db", rows))
-    matrix = lexical_factory.load(
-        tmp_path / "matrix" / "db", lexical_factory.backend("bm25-matrix").write(tmp_path / "matrix" / "db", rows)
-    )
+    fts, matrix = both_stores(tmp_path, rows)
     try:
         for q in load_questions(split="tune"):
             a, b = fts.search(terms(q.query), 30), matrix.search(terms(q.query), 30)
@@ -121,8 +133,7 @@ def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
 def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_path, monkeypatch):
     """Rows counted a batch at a time (two rows here) score as FTS5 scores them: an empty row or field, a word in
     several fields, and two words that only meet across a field's edge, which is no phrase."""
-    from indexer.stores.lexical import bm25_matrix, row_terms
-    from indexer.stores.lexical.sqlite_fts import SqliteFtsStore
+    from indexer.stores.lexical import row_terms
 
     monkeypatch.setattr(row_terms, "BATCH", 2)
     rows = [
@@ -132,12 +143,7 @@ def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_
         LexicalRow(3, "Nurse Educator", "", "", "Teaches nurses."),
         LexicalRow(4, "Electrician", "sparky", "Overview", "Wires buildings, and salary rises with the licence."),
     ]
-    (tmp_path / "fts").mkdir()
-    (tmp_path / "matrix").mkdir()
-    fts = SqliteFtsStore.open(tmp_path / "fts" / "db", **SqliteFtsStore.write(tmp_path / "fts" / "db", rows))
-    matrix = lexical_factory.load(
-        tmp_path / "matrix" / "db", bm25_matrix.Bm25MatrixStore.write(tmp_path / "matrix" / "db", rows)
-    )
+    fts, matrix = both_stores(tmp_path, rows)
     try:
         for words in (["nurse"], ["night-shift"], ["rn-salary"], ["nurse-rn"], ["salary", "nurse"], ["sparky"]):
             a, b = fts.search(words, 10), matrix.search(words, 10)
@@ -151,18 +157,19 @@ def test_the_bm25_matrix_counts_across_batches_empty_fields_and_field_edges(tmp_
 def test_sparse_lexical_terms_are_fts5s_own():
     """FTS5's Porter leaves words under 3 letters alone and stems "-logy" to "-log"; a hyphenated or possessive word
     is a two-token phrase; a longer one stands for its rarest pair; a word in most rows weighs next to nothing."""
-    assert tokenize(["Technology is key", "a marketer's on-call week", "Résumé"]) == [
+    analyzer = Analyzer()
+    assert analyzer.tokenize(["Technology is key", "a marketer's on-call week", "Résumé"]) == [
         ["technolog", "is", "kei"],
         ["a", "market", "s", "on", "call", "week"],
         ["resum"],
     ]
     rows = {"ci cd": 5, "cd gitop": 1}
-    assert query_phrases(["ci/cd/gitops", "on-call", "nurse", "--"], lambda t: rows.get(t, 0)) == [
+    assert analyzer.phrases(["ci/cd/gitops", "on-call", "nurse", "--"], lambda t: rows.get(t, 0)) == [
         "cd gitop",
         "on call",
         "nurs",
     ]
-    assert idf(10, 9) == 1e-6 and idf(10, 1) > 1
+    assert bm25_idf(10, 9) == 1e-6 and bm25_idf(10, 1) > 1
 
 
 def test_remembered_tokens_are_fts5s_row_by_row(corpus_index):
@@ -183,8 +190,9 @@ def test_remembered_tokens_are_fts5s_row_by_row(corpus_index):
     expected: list[list[str]] = [[] for _ in texts]
     for term, doc in con.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
         expected[doc - 1].append(term)
-    assert tokenize(texts) == expected
-    assert tokenize(texts) == expected  # again, from what was remembered
+    analyzer = Analyzer()
+    assert analyzer.tokenize(texts) == expected
+    assert analyzer.tokenize(texts) == expected  # again, from what was remembered
 
 
 def test_hnsw_finds_what_flat_finds_on_real_vectors(corpus_index):

@@ -186,8 +186,8 @@ def test_snippets_of_answering_passages_hold_the_answer(corpus_index: Path, embe
         for q in questions:
             rows = snap.documents[q.doc].passage_rows
             row = next(r for r in rows if contains_answer(snap.passages[r].text, q.answer))
-            query = searcher.correct(q.query)
-            snippet = html.unescape(re.sub(r"</?mark>", "", snippet_for(searcher, snap.passages[row], query)))
+            question = searcher.question(q.query)
+            snippet = html.unescape(re.sub(r"</?mark>", "", snippet_for(searcher, snap.passages[row], question)))
             if contains_answer(snippet, q.answer):
                 held += 1
             else:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+
+from indexer.analysis.analyzer import Analyzer
+
+K1, B = 1.2, 0.75  # FTS5's bm25() constants: the stores that score without FTS5 score as it does
 
 
 @dataclass
@@ -28,15 +32,18 @@ class LexicalStore(ABC):
 
     @classmethod
     @abstractmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
-        """Writes the index of these rows into the build's folder at path (or where params say); returns what the
-        manifest records to open it again (its config)."""
+    def write(
+        cls, path: Path, rows: Iterable[LexicalRow], analyzer: Analyzer, fields: Sequence[float], **params: str
+    ) -> dict:
+        """Writes the index of these rows into the build's folder at path (or where params say), its fields weighted
+        by `fields` (title, aliases, section, text: the ranking configuration's); returns what the manifest records
+        to open it again (its config, which records the field weights)."""
 
     @classmethod
     @abstractmethod
-    def open(cls, path: Path, **params: str) -> LexicalStore:
+    def open(cls, path: Path, analyzer: Analyzer, **params: str) -> LexicalStore:
         """The index written at path (params: the config write returned), read-only, safe to share between request
-        threads."""
+        threads; query words are read with `analyzer` (the snapshot's)."""
 
     @abstractmethod
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -4,14 +4,14 @@ cost follows the postings of its words, not a cursor over the whole index."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexer.analysis.analyzer import Analyzer
 from indexer.stores.lexical.base import LexicalRow, LexicalStore
 from indexer.stores.lexical.row_terms import weigh_rows
-from indexer.stores.lexical.sqlite_fts import WEIGHTS
 from indexer.stores.lexical.vocabulary import Vocabulary, write_vocabulary
 
 # in the build folder: where each term's postings start (one more than terms), and the postings' rows and weights
@@ -36,20 +36,22 @@ class Bm25MatrixStore(LexicalStore):
             raise ValueError(f"lexical matrix in {folder.name} is inconsistent (its arrays disagree)")
 
     @classmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
+    def write(
+        cls, path: Path, rows: Iterable[LexicalRow], analyzer: Analyzer, fields: Sequence[float], **params: str
+    ) -> dict:
         """The matrix's arrays go next to path (the build's SQLite file), the vocabulary into it."""
-        w = weigh_rows(rows, WEIGHTS)
+        w = weigh_rows(rows, fields, analyzer)
         order = np.lexsort((w.owner, w.term))
         folder = path.parent
         np.save(folder / OFFSETS, np.concatenate([[0], np.cumsum(w.holding)]).astype(np.int64))
         np.save(folder / ROWS, w.owner[order])
         np.save(folder / WEIGHTS_FILE, w.weight[order])
         write_vocabulary(path, w.vocabulary())
-        return {"kind": cls.kind, "rows": w.rows}
+        return {"kind": cls.kind, "rows": w.rows, "fields": list(fields)}
 
     @classmethod
-    def open(cls, path: Path, **params: str) -> Bm25MatrixStore:
-        return cls(path.parent, Vocabulary(path), int(params.get("rows", 0)))
+    def open(cls, path: Path, analyzer: Analyzer, **params: str) -> Bm25MatrixStore:
+        return cls(path.parent, Vocabulary(path, analyzer), int(params.get("rows", 0)))
 
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         weights = self._vocabulary.query_weights(words, self.rows)

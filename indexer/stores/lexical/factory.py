@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
+from indexer.analysis.analyzer import Analyzer
 from indexer.stores.lexical.base import LexicalStore
 
 DEFAULT, MATRIX, QDRANT_SPARSE = "sqlite-fts5", "bm25-matrix", "qdrant-sparse"
@@ -35,5 +36,5 @@ def backend(kind: str) -> type[LexicalStore]:
     return getattr(import_module(module), name)
 
 
-def load(path: Path, config: dict) -> LexicalStore:
-    return backend(config.get("kind", DEFAULT)).open(path, **{k: v for k, v in config.items() if k != "kind"})
+def load(path: Path, config: dict, analyzer: Analyzer) -> LexicalStore:
+    return backend(config.get("kind", DEFAULT)).open(path, analyzer, **{k: v for k, v in config.items() if k != "kind"})

@@ -5,16 +5,16 @@ the build's vocabulary (a table next to the passages); doc_id, title and section
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 from qdrant_client import models
 
+from indexer.analysis.analyzer import Analyzer
 from indexer.stores import qdrant_link as q
 from indexer.stores.lexical.base import LexicalRow, LexicalStore
 from indexer.stores.lexical.row_terms import weigh_rows
-from indexer.stores.lexical.sqlite_fts import WEIGHTS
 from indexer.stores.lexical.vocabulary import Vocabulary, write_vocabulary
 
 BATCH = 256  # points per upsert
@@ -30,12 +30,14 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
         self._vocabulary: Vocabulary | None = None
 
     @classmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
+    def write(
+        cls, path: Path, rows: Iterable[LexicalRow], analyzer: Analyzer, fields: Sequence[float], **params: str
+    ) -> dict:
         """Params: `collection` (the build's, already made) and the location (`url` or `local_path`). The vocabulary
         goes into the SQLite file at path."""
         store = cls(params)
         rows = list(rows)
-        w = weigh_rows(rows, WEIGHTS)
+        w = weigh_rows(rows, fields, analyzer)
         # entries are grouped by row: each row's slice of them
         starts = np.flatnonzero(np.r_[True, w.owner[1:] != w.owner[:-1]]) if len(w.owner) else np.zeros(0, np.int64)
         ends = [*starts[1:].tolist(), len(w.owner)]
@@ -52,14 +54,14 @@ class QdrantSparseStore(q.CollectionClient, LexicalStore):
             store._call(lambda points=points: store.client.upsert(store.collection, points, wait=True))
         write_vocabulary(path, w.vocabulary())
         store.rows = len(rows)
-        config = store.config()
+        config = {**store.config(), "fields": list(fields)}
         (path.parent / POINTER).write_text(json.dumps(config))
         return config
 
     @classmethod
-    def open(cls, path: Path, **params: str) -> QdrantSparseStore:
+    def open(cls, path: Path, analyzer: Analyzer, **params: str) -> QdrantSparseStore:
         store = cls(params)
-        store._vocabulary = vocabulary = Vocabulary(path)
+        store._vocabulary = vocabulary = Vocabulary(path, analyzer)
         if not store._call(lambda: store.client.collection_exists(store.collection)):
             vocabulary.close()
             raise ValueError(f"Qdrant collection {store.collection} is missing")

@@ -11,8 +11,8 @@ from itertools import islice
 
 import numpy as np
 
-from indexer.analysis.fts5 import K1, B, phrase_term, tokenize
-from indexer.stores.lexical.base import LexicalRow
+from indexer.analysis.analyzer import Analyzer, phrase_term
+from indexer.stores.lexical.base import K1, B, LexicalRow
 
 FIELDS = 4  # title, aliases, section, text
 BATCH = 2048  # rows tokenized and counted at once
@@ -40,7 +40,7 @@ class RowTerms:
         self.ids: dict[int, int] = {}  # term key -> term number
 
     def count(self, fields: list[list[str]], rows: np.ndarray) -> CountedRows:
-        """`fields`: each row's FIELDS token lists in turn (as `tokens.tokenize` gives them); `rows`: their numbers."""
+        """`fields`: each row's FIELDS token lists in turn (as the analyzer gives them); `rows`: their numbers."""
         sizes = np.fromiter(map(len, fields), np.int64, len(fields))
         flat = [t for toks in fields for t in toks]
         tokens = self.tokens
@@ -76,7 +76,7 @@ class RowTerms:
         )
 
     def names(self) -> Iterator[str]:
-        """Each term's text, by term number: a token, or a pair as `tokens.phrase_term` writes it."""
+        """Each term's text, by term number: a token, or a pair as `phrase_term` writes it."""
         token = list(self.tokens)
         low = (1 << _PAIR) - 1
         for key in self.ids:
@@ -100,14 +100,14 @@ class Weighted:
         return zip(self.names, range(len(self.holding)), self.holding.tolist(), strict=True)
 
 
-def weigh_rows(rows: Iterable[LexicalRow], weights: Sequence[float]) -> Weighted:
+def weigh_rows(rows: Iterable[LexicalRow], weights: Sequence[float], analyzer: Analyzer) -> Weighted:
     """The rows' bm25() saturated term frequencies, fields weighted by `weights`: rows stream in batches, counted as
     they come; a row's length is its token count over all fields, as in FTS5, against the mean over all the rows."""
     table = RowTerms(weights)
     it = iter(rows)
     counted = []
     while batch := list(islice(it, BATCH)):
-        fields = tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)])
+        fields = analyzer.tokenize([t for r in batch for t in (r.title, r.aliases, r.section, r.text)])
         counted.append(table.count(fields, np.array([r.row for r in batch])))
     owner = np.concatenate([c.owner for c in counted] or [np.zeros(0, np.int32)])
     term = np.concatenate([c.term for c in counted] or [np.zeros(0, np.int64)])

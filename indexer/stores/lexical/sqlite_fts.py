@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexer.analysis.analyzer import Analyzer
+from indexer.analysis.fts5 import TOKENIZER
+from indexer.ranking import Lexical
 from indexer.stores.lexical.base import LexicalRow, LexicalStore
-
-# title, aliases, section, text: a word in the career's name says more than one in its text
-WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 
 
 def fts_match(words: list[str]) -> str:
@@ -29,18 +29,20 @@ def fts_match(words: list[str]) -> str:
 class SqliteFtsStore(LexicalStore):
     kind = "sqlite-fts5"
 
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection, fields: Sequence[float]) -> None:
         self.con = con
-        w = ", ".join(str(x) for x in WEIGHTS)
+        w = ", ".join(str(float(x)) for x in fields)
         self._sql = f"SELECT rowid, -bm25(passages_fts, {w}) AS s FROM passages_fts WHERE passages_fts MATCH ?"
 
     @classmethod
-    def write(cls, path: Path, rows: Iterable[LexicalRow], **params: str) -> dict:
+    def write(
+        cls, path: Path, rows: Iterable[LexicalRow], analyzer: Analyzer, fields: Sequence[float], **params: str
+    ) -> dict:
+        """FTS5 tokenizes the rows itself; the field weights apply at query time, as recorded here."""
         con = sqlite3.connect(path)
         try:
             con.execute(
-                "CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text, "
-                "tokenize = 'porter unicode61 remove_diacritics 2')"
+                f"CREATE VIRTUAL TABLE passages_fts USING fts5(title, aliases, section, text, tokenize = '{TOKENIZER}')"
             )
             con.executemany(
                 "INSERT INTO passages_fts (rowid, title, aliases, section, text) VALUES (?,?,?,?,?)",
@@ -49,10 +51,10 @@ class SqliteFtsStore(LexicalStore):
             con.commit()
         finally:
             con.close()
-        return {"kind": cls.kind}
+        return {"kind": cls.kind, "fields": list(fields)}
 
     @classmethod
-    def open(cls, path: Path, **params: str) -> SqliteFtsStore:
+    def open(cls, path: Path, analyzer: Analyzer, **params: str) -> SqliteFtsStore:
         try:
             con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -62,7 +64,8 @@ class SqliteFtsStore(LexicalStore):
         except sqlite3.Error as exc:
             con.close()
             raise ValueError(f"{path.name}: {exc}") from None
-        return cls(con)
+        # builds made before the weights were recorded used the ones that are still the default
+        return cls(con, params.get("fields") or Lexical().fields)
 
     def search(self, words: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         match = fts_match(words)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.analysis.fts5 import idf, query_phrases
+from indexer.analysis.analyzer import Analyzer, bm25_idf
 
 TABLE = "lexical_terms"  # in the build's index.sqlite: term -> dimension and how many rows hold it
 KEPT = 50_000  # terms remembered per open table
@@ -27,7 +27,8 @@ def write_vocabulary(path: Path, terms: Iterable[tuple[str, int, int]]) -> None:
 class Vocabulary:
     """The word table of a build, read-only and shared between request threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
         try:
             self._con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self._con.execute(f"SELECT id FROM {TABLE} LIMIT 1").fetchall()
@@ -51,10 +52,10 @@ class Vocabulary:
         """The query as dimension -> weight: each word's phrase weighs its IDF over `rows` rows, counted once per
         word, as FTS5 sums its OR-ed phrases."""
         out: dict[int, float] = {}
-        for phrase in query_phrases(words, lambda t: (self.term(t) or (0, 0))[1]):
+        for phrase in self._analyzer.phrases(words, lambda t: (self.term(t) or (0, 0))[1]):
             found = self.term(phrase)
             if found is not None:
-                out[found[0]] = out.get(found[0], 0.0) + idf(rows, found[1])
+                out[found[0]] = out.get(found[0], 0.0) + bm25_idf(rows, found[1])
         return out
 
     def token_rows(self) -> dict[str, int]:
