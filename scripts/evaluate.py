@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Measures search quality (the same as `career-search evaluate`): run as a file from a checkout, --help for more."""
+"""Measures search quality (the same as `career-search evaluate`, with the checkout's question set as the default
+--questions): run as a file from a checkout, --help for more."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ if str(ROOT) not in sys.path:  # run as a file from anywhere: make the project's
 
 from indexer.tuning.evaluate_cli import main as evaluate_main  # noqa: E402
 
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+
 
 def main(argv: list[str] | None = None) -> int:
-    return evaluate_main(argv, prog="scripts/evaluate.py")
+    return evaluate_main(argv, prog="scripts/evaluate.py", defaults={"questions": QUESTIONS})
 
 
 if __name__ == "__main__":

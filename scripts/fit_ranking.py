@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     from indexer.embed import get_embedder
 
     searcher = Searcher(snapshot, get_embedder(settings), config)
-    asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(split="tune")]
+    asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(EVAL / "questions.jsonl", split="tune")]
     asked += [Asked(q.id, q.query, q.doc, "in_scope_train") for q in load_questions(POSITIVES, "all")]
     negatives = [json.loads(line) for path in NEGATIVES for line in path.read_text().splitlines() if line.strip()]
     asked += [Asked(n["id"], n["query"], None, n["kind"]) for n in negatives]
@@ -277,7 +277,8 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
     embedder = get_embedder(settings)
     started = time.monotonic()
     snapshot = open_snapshot(args.index)
-    judged = judged_questions(Searcher(snapshot, embedder, config), load_questions(split="tune"), "tune", 2)
+    tune = load_questions(EVAL / "questions.jsonl", split="tune")
+    judged = judged_questions(Searcher(snapshot, embedder, config), tune, "tune", 2)
     occupations = read_esco(args.esco)
     # labels of the tune occupations only: the report ones are evaluated, the train ones taught the career model
     esco = esco_queries(split_occupations(occupations)["tune"], ESCO_TUNING, seed=ESCO_SEED)

@@ -13,7 +13,8 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from indexer.tuning.evaluation import load_questions  # noqa: E402
 
@@ -36,7 +37,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    questions = [q.query for q in load_questions(limit=args.limit)]
+    questions = [q.query for q in load_questions(ROOT / "tests" / "eval" / "questions.jsonl", limit=args.limit)]
     latencies: list[float] = []
     requests: list[int] = []
     with sync_playwright() as p:

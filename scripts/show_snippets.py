@@ -14,12 +14,10 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from indexer.errors import (
-    IndexUnavailable,  # noqa: E402
-    ModelError,  # noqa: E402
-)
+from indexer.errors import IndexUnavailable, ModelError  # noqa: E402
 from indexer.search.searcher import open_searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
 from indexer.tuning.evaluation import contains_answer, load_questions  # noqa: E402
@@ -39,7 +37,7 @@ def main() -> int:
     except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    questions = load_questions(split=args.split)
+    questions = load_questions(ROOT / "tests" / "eval" / "questions.jsonl", split=args.split)
     sample = questions[:: max(1, len(questions) // args.n)][: args.n]
     held = absent = first = 0
     for q in sample:

@@ -19,6 +19,7 @@ import pytest
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"  # the main question set (tune and held-out splits)
 FIXTURES = ROOT / "tests" / "fixtures"
 MINI_CORPUS = FIXTURES / "mini"
 CHROMIUM = "/usr/bin/chromium"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from indexer.search.searcher import MODES
 from indexer.tuning.evaluation import (
-    DEFAULT_QUESTIONS,
     ESCO_MEASURES,
     SPLITS,
     K,
@@ -45,8 +44,6 @@ from indexer.tuning.stats import (
     save_run,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-
 DESCRIPTION = (
     "Measures search quality on the question set (tests/eval/questions.jsonl) and, optionally, on ESCO occupations."
 )
@@ -79,16 +76,16 @@ when two builds share a backend (numbered in the order given); each row with its
 --baseline then take the first --index's run and the first backend's ESCO run; --json gives a list of reports where
 there are several (one report stays a single object).
 
-Examples (scripts/evaluate.py takes the same arguments):
-  career-search evaluate --index index                 # tune split, all modes
-  career-search evaluate --index index --split heldout --misses
-  career-search evaluate --esco ../shared/esco/occupations_en.csv --json
-  career-search evaluate --index index --baseline tests/eval/baselines/tune.json
-  career-search evaluate --index index --index /tmp/qdrant-index --esco occupations_en.csv --backends faiss,qdrant
-  career-search evaluate --index index --ranking /tmp/other-ranking.json   # without rebuilding
+Examples, from a checkout (scripts/evaluate.py takes the same arguments, with tests/eval/questions.jsonl as the
+default --questions):
+  career-search evaluate --index index --questions tests/eval/questions.jsonl      # tune split, all modes
+  career-search evaluate --index index --questions tests/eval/questions.jsonl --split heldout --misses
+  career-search evaluate --esco data/esco/occupations_en.csv --json
+  scripts/evaluate.py --index index --baseline tests/eval/baselines/tune.json
+  scripts/evaluate.py --index index --index /tmp/qdrant --esco data/esco/occupations_en.csv --backends faiss,qdrant
+  scripts/evaluate.py --index index --ranking /tmp/other-ranking.json   # without rebuilding
 
-Needs the test extras (ir-measures): pip install 'career-search[test]'; the question sets are in the source tree's
-tests/eval/.
+Needs the test extras (ir-measures): pip install 'career-search[test]'.
 """
 
 BACKENDS = ("faiss", "qdrant")  # CAREER_SEARCH_BACKEND's values
@@ -104,7 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="index folder of the default corpus (builds/ + CURRENT); again for another build to compare side by side",
     )
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question file (JSON lines)")
+    parser.add_argument(
+        "--questions", type=Path, help="question file (JSON lines; the source tree's are in tests/eval/)"
+    )
     parser.add_argument("--split", choices=SPLITS, default="tune", help="which questions (default: tune)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated modes (default: {','.join(MODES)})")
     parser.add_argument("--limit", type=int, help="only the first N questions of the split")
@@ -163,25 +162,31 @@ def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse
     args.backends = [b.strip() for b in (args.backends or "").split(",") if b.strip()]
     if any(b not in BACKENDS for b in args.backends):
         parser.error(f"--backends takes a comma-separated list of {', '.join(BACKENDS)}")
+    if args.index is not None and args.questions is None:
+        parser.error("--index needs --questions FILE (the source tree's question sets are in tests/eval/)")
     if args.index is not None and not args.questions.is_file():
-        parser.error(f"no question file {args.questions} (the question sets are in the source tree's tests/eval/)")
+        parser.error(f"no question file {args.questions}")
     return args
 
 
-def parse_args(argv: list[str] | None, prog: str = "career-search evaluate") -> argparse.Namespace:
+def parse_args(
+    argv: list[str] | None, prog: str = "career-search evaluate", defaults: dict | None = None
+) -> argparse.Namespace:
+    """The arguments; `defaults` are the caller's (scripts/evaluate.py: the source tree's question set)."""
     from indexer.cli import Parser
 
     parser = Parser(
         prog=prog, description=DESCRIPTION, epilog=DETAILS, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add_arguments(parser)
+    parser.set_defaults(**(defaults or {}))
     return check(parser, parser.parse_args(argv))
 
 
 def shown_path(path: Path) -> str:
-    """A path relative to the project when it is inside it (so saved runs read the same on every machine)."""
+    """A path relative to the current folder when it is inside it (so saved runs read the same on every machine)."""
     try:
-        return str(path.resolve().relative_to(ROOT))
+        return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -414,8 +419,8 @@ def print_esco(reports: list[dict]) -> None:
     print_rest(reports, "queries")
 
 
-def main(argv: list[str] | None = None, prog: str = "career-search evaluate") -> int:
-    return run(parse_args(argv, prog))
+def main(argv: list[str] | None = None, prog: str = "career-search evaluate", defaults: dict | None = None) -> int:
+    return run(parse_args(argv, prog, defaults))
 
 
 def run(args: argparse.Namespace) -> int:

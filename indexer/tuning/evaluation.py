@@ -31,8 +31,6 @@ from indexer.builds.snapshot import IndexSnapshot
 from indexer.search.searcher import MODES, Searcher
 from indexer.tuning.stats import Scores, bootstrap_ci, intervals, intervals_json
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
 SPLITS = ("tune", "heldout", "all")
 HELDOUT_SHARE = 0.3
 K = 10
@@ -67,7 +65,7 @@ class Question:
     split: str = ""
 
 
-def load_questions(path: Path = DEFAULT_QUESTIONS, split: str = "all", limit: int | None = None) -> list[Question]:
+def load_questions(path: Path, split: str = "all", limit: int | None = None) -> list[Question]:
     """The questions of one split ("tune", "heldout" or "all"), in file order; the first `limit` if given."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}")

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # httpx is a test extra: imported only where a server is meas
     import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"  # the question set the benchmarks ask
 
 
 def ms_since(started: float) -> float:

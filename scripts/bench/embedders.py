@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import ROOT, ms_since, percentiles
+from bench.common import QUESTIONS, ROOT, ms_since, percentiles
 from indexer.embed import BACKENDS, get_embedder
 from indexer.settings import Settings
 from indexer.tuning.evaluation import load_questions
@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    passages, short = corpus_passages(args.corpus, args.passages), [q.query for q in load_questions(limit=args.queries)]
+    passages = corpus_passages(args.corpus, args.passages)
+    short = [q.query for q in load_questions(QUESTIONS, limit=args.queries)]
     print(
         f"{len(passages)} passages (mean {statistics.mean(len(p.split()) for p in passages):.0f} words), "
         f"{len(short)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f}"

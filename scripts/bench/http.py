@@ -10,7 +10,7 @@ import argparse
 import threading
 import time
 
-from bench.common import ms_since, percentiles, warm_up
+from bench.common import QUESTIONS, ms_since, percentiles, warm_up
 from indexer.tuning.evaluation import load_questions
 
 
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    queries = [q.query for q in load_questions(limit=args.limit)]
+    queries = [q.query for q in load_questions(QUESTIONS, limit=args.limit)]
     levels = [int(c) for c in args.concurrency.split(",")]
     # each question once per row at most: rows use different slices of the questions, suffixed to stay new
     variants = [f"{q} {suffix}".strip() for suffix in ("", "please", "now", "today") for q in queries]

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, ms_since, percentiles
+from bench.common import QUESTIONS, ROOT, ms_since, percentiles
 from bench.scale_corpus import queries_for
 from indexer.analysis.analyzer import terms
 from indexer.builds.snapshot import open_snapshot
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scale_corpus:
         queries = queries_for(args.scale_corpus, 300)
     else:
-        queries = [q.query for q in load_questions(split="tune")]
+        queries = [q.query for q in load_questions(QUESTIONS, split="tune")]
         queries += [q.query for q in load_questions(ROOT / "tests/eval/questions_dev.jsonl", "all")]
     words = [terms(q) for q in queries]
     stores, times = {}, {}

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import ms_since, summary
+from bench.common import QUESTIONS, ms_since, summary
 from indexer.errors import IndexUnavailable, ModelError
 from indexer.search.facets import count_facets
 from indexer.search.searcher import MODES, open_searcher
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    queries = [q.query for q in load_questions(limit=args.limit)]
+    queries = [q.query for q in load_questions(QUESTIONS, limit=args.limit)]
     answer(searcher, "warm up the model", k=args.k, mode=args.mode)
     new: list[float] = []
     repeated: list[float] = []

@@ -24,7 +24,7 @@ from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.lexical.base import LexicalRow
 from indexer.stores.vectors import factory as vector_factory
 from service.holder import IndexHolder
-from tests.helpers import MINI_CORPUS
+from tests.helpers import MINI_CORPUS, QUESTIONS
 
 
 def collection_params(kind: str, tmp_path: Path, dimension: int = 32) -> dict:
@@ -121,7 +121,7 @@ def test_the_bm25_matrix_ranks_as_fts5_does(corpus_index, tmp_path):
     rows = [LexicalRow(p.row, p.title, aliases[p.doc_id], p.section, p.text, p.doc_id) for p in snap.passages]
     fts, matrix = both_stores(tmp_path, rows)
     try:
-        for q in load_questions(split="tune"):
+        for q in load_questions(QUESTIONS, split="tune"):
             a, b = fts.search(terms(q.query), 30), matrix.search(terms(q.query), 30)
             assert np.allclose([s for _, s in a], [s for _, s in b], rtol=1e-5), q.query
             above = a[-1][1] * (1 + 1e-5) if a else 0.0

@@ -17,7 +17,6 @@ from indexer.builds.snapshot import open_snapshot
 from indexer.ingest.readers.markdown import parse
 from indexer.search.searcher import Searcher
 from indexer.tuning.evaluation import (
-    DEFAULT_QUESTIONS,
     PASSAGE_MEASURES,
     QueryCache,
     Question,
@@ -37,6 +36,7 @@ from tests.helpers import ROOT
 
 CORPUS = ROOT / "corpus"
 # A second set written after the main set's tune split had been used for tuning; nothing was tuned on it.
+DEFAULT_QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
 DEV_QUESTIONS = ROOT / "tests" / "eval" / "questions_dev.jsonl"
 
 # Recall@5 of hybrid search over the first 60 tune questions. Measured 2026-11-22 (index of the 50-document corpus,
@@ -71,7 +71,7 @@ def test_question_file_is_valid(path: Path, at_least: int):
 
 
 def test_splits_are_thirty_percent_heldout_by_hash_within_each_type():
-    questions = load_questions()
+    questions = load_questions(DEFAULT_QUESTIONS)
     assert {q.split for q in questions} == {"tune", "heldout"}
     held = sum(q.split == "heldout" for q in questions)
     assert 0.28 <= held / len(questions) <= 0.32
@@ -79,8 +79,10 @@ def test_splits_are_thirty_percent_heldout_by_hash_within_each_type():
     for qtype, n in Counter(q.type for q in questions).items():
         n_held = sum(q.split == "heldout" for q in questions if q.type == qtype)
         assert abs(n_held - 0.3 * n) <= 0.5, qtype
-    assert len(load_questions(split="tune")) + len(load_questions(split="heldout")) == len(questions)
-    assert [q.id for q in load_questions(split="tune", limit=3)] == [q.id for q in questions if q.split == "tune"][:3]
+    tune, heldout = (load_questions(DEFAULT_QUESTIONS, split=s) for s in ("tune", "heldout"))
+    assert len(tune) + len(heldout) == len(questions)
+    first = [q.id for q in load_questions(DEFAULT_QUESTIONS, split="tune", limit=3)]
+    assert first == [q.id for q in questions if q.split == "tune"][:3]
 
 
 # --- metric code (fast) ----------------------------------------------------------------------------------------
@@ -157,14 +159,14 @@ def test_every_question_is_answered_by_some_passage(corpus_index: Path):
     """If cutting passages splits an answer, the question could never be found: catch that here."""
     snap = open_snapshot(corpus_index)
     try:
-        questions = load_questions() + load_questions(DEV_QUESTIONS)
+        questions = load_questions(DEFAULT_QUESTIONS) + load_questions(DEV_QUESTIONS)
         assert [q.id for q in unanswerable(snap, questions)] == []
     finally:
         snap.close()
 
 
 def test_hybrid_recall_at_5_stays_above_the_floor(corpus_index: Path, embedder):
-    questions = load_questions(split="tune", limit=GUARD_QUESTIONS)
+    questions = load_questions(DEFAULT_QUESTIONS, split="tune", limit=GUARD_QUESTIONS)
     assert len(questions) == GUARD_QUESTIONS
     snap = open_snapshot(corpus_index)
     try:
@@ -182,7 +184,7 @@ def test_snippets_of_answering_passages_hold_the_answer(corpus_index: Path, embe
     try:
         searcher = Searcher(snap, embedder)
         held, missed = 0, []
-        questions = load_questions(split="tune")
+        questions = load_questions(DEFAULT_QUESTIONS, split="tune")
         for q in questions:
             rows = snap.documents[q.doc].passage_rows
             row = next(r for r in rows if contains_answer(snap.passages[r].text, q.answer))

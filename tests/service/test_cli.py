@@ -45,6 +45,7 @@ def test_help_lists_every_subcommand_and_each_has_its_own_help(tmp_path: Path):
         (("build", "--corpus"), "expected one argument"),
         (("status", "--verbose"), "unrecognized arguments: --verbose"),
         (("evaluate",), "give --index"),
+        (("evaluate", "--index", "idx"), "--index needs --questions FILE"),
         (("report", "--log", "x", "--days", "0"), "--days must be at least 1"),
         (("serve", "--port", "eighty"), "invalid int value"),
     ],
