@@ -170,7 +170,7 @@ def rates(best: np.ndarray, threshold: float, asked: list[Asked]) -> dict[str, f
     return {g: round(float(np.mean(v)), 3) for g, v in sorted(out.items())}
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="index of the default corpus")
     parser.add_argument("--esco", type=Path, help="ESCO occupations_en.csv: also ask about occupations not covered")
@@ -188,17 +188,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write the fitted model into {RANKING_FILE.name}")
     parser.add_argument("--fusion", action="store_true", help="fit the fusion weights instead (needs --esco)")
     args = parser.parse_args(argv)
+    if args.fusion and not args.esco:
+        parser.error("--fusion needs --esco")
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     settings = get_settings()
     config = load_ranking()
     if args.fusion:
-        if not args.esco:
-            parser.error("--fusion needs --esco")
         return fit_fusion(args, settings, config)
-    snapshot = open_snapshot(args.index)
     from indexer.embed import get_embedder
 
+    snapshot = open_snapshot(args.index)
     searcher = Searcher(snapshot, get_embedder(settings), config)
+    asked = questions_asked(searcher, args)
+    started = time.monotonic()
+    data = collect(searcher, asked)
+    in_scope = np.array([a.doc is not None for a in asked])
+    took = time.monotonic() - started
+    print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(data.x)} results, {took:.0f} s")
+    caught, subset, threshold, best = best_subset(data, in_scope, args)
+    print(f"chosen {[FEATURES[i] for i in subset]}: out of fold, flagged per group {rates(best, threshold, asked)}")
+    relevance = fitted_relevance(data, in_scope, subset, asked, caught, args)
+    print(json.dumps(relevance.__dict__, indent=1, default=list))
+    if args.write:
+        save_ranking(replace(config, relevance=relevance))
+        print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
+    snapshot.close()
+    return 0
+
+
+def questions_asked(searcher: Searcher, args: argparse.Namespace) -> list[Asked]:
+    """The answerable questions (tune split, in-scope training set) and the unanswerable ones (each kind's file,
+    gibberish, and with --esco occupations the corpus does not cover)."""
     asked = [Asked(q.id, q.query, q.doc, "tune") for q in load_questions(EVAL / "questions.jsonl", split="tune")]
     asked += [Asked(q.id, q.query, q.doc, "in_scope_train") for q in load_questions(POSITIVES, "all")]
     negatives = [json.loads(line) for path in NEGATIVES for line in path.read_text().splitlines() if line.strip()]
@@ -206,12 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     asked += gibberish(30)
     if args.esco:
         asked += esco_others(searcher, args.esco, args.esco_questions)
-    started = time.monotonic()
-    data = collect(searcher, asked)
-    in_scope = np.array([a.doc is not None for a in asked])
-    took = time.monotonic() - started
-    print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(data.x)} results, {took:.0f} s")
+    return asked
 
+
+def best_subset(
+    data: Collected, in_scope: np.ndarray, args: argparse.Namespace
+) -> tuple[float, tuple[int, ...], float, np.ndarray]:
+    """The feature subset that flags the most unanswerable questions out of fold (the smaller on a tie): the share
+    flagged, the subset, its threshold and each question's best result's probability."""
     tried = []
     for size in range(1, args.max_features + 1):
         for subset in combinations(range(len(FEATURES)), size):
@@ -222,35 +248,36 @@ def main(argv: list[str] | None = None) -> int:
     for caught, _, subset, _, _ in tried[:8]:
         print(f"  {caught:.3f} of unanswerable flagged  {[FEATURES[i] for i in subset]}")
     caught, _, subset, threshold, best = tried[0]
-    chosen = [FEATURES[i] for i in subset]
-    flagged = rates(best, threshold, asked)
-    print(f"chosen {chosen}: out of fold, flagged per group {flagged}")
+    return caught, subset, threshold, best
 
+
+def fitted_relevance(
+    data: Collected,
+    in_scope: np.ndarray,
+    subset: tuple[int, ...],
+    asked: list[Asked],
+    caught: float,
+    args: argparse.Namespace,
+) -> Relevance:
+    """The model fitted on every question with the chosen features, its threshold set on them."""
     use, y = data.training(args.per_question, in_scope)
     model, mean, std = fit(data.x[use][:, list(subset)], y)
     p = model.predict_proba((data.x[:, list(subset)] - mean) / std)[:, 1]
     full_best = best_per_question(p, data.groups, len(asked))
-    final_threshold = threshold_for(full_best[in_scope], args.max_flagged)
-    relevance = Relevance(
-        features=tuple(chosen),
+    kinds = ", ".join(sorted({a.group for a in asked} - {"tune", "in_scope_train"}))
+    return Relevance(
+        features=tuple(FEATURES[i] for i in subset),
         weights=tuple(round(float(w), 6) for w in model.coef_[0]),
         bias=round(float(model.intercept_[0]), 6),
         scale_mean=tuple(round(float(m), 6) for m in mean),
         scale_std=tuple(round(float(s), 6) for s in std),
-        threshold=round(final_threshold, 6),
+        threshold=round(threshold_for(full_best[in_scope], args.max_flagged), 6),
         fitted=(
             f"{time.strftime('%Y-%m-%d')}: scripts/fit_ranking.py on {in_scope.sum()} answerable questions (tune, "
-            f"in_scope_train) and {(~in_scope).sum()} unanswerable ones "
-            f"({', '.join(sorted({a.group for a in asked} - {'tune', 'in_scope_train'}))}); "
+            f"in_scope_train) and {(~in_scope).sum()} unanswerable ones ({kinds}); "
             f"{FOLDS}-fold out of fold: {caught:.3f} of unanswerable flagged at {args.max_flagged:.0%} of in-scope"
         ),
     )
-    print(json.dumps(relevance.__dict__, indent=1, default=list))
-    if args.write:
-        save_ranking(replace(config, relevance=relevance))
-        print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
-    snapshot.close()
-    return 0
 
 
 def judged_questions(searcher: Searcher, questions: list[Question], group: str, per_doc: int) -> list[Judged]:

@@ -94,10 +94,10 @@ def snippet_for(
         searcher.analyzer,
         passage.text,
         question.terms,
-        searcher.term_weights(question.terms, passage.doc_id),
-        searcher.snapshot.sentence_similarities(passage.row, vector),
-        question.wants_number,
-        searcher.config.snippets,
+        weights=searcher.term_weights(question.terms, passage.doc_id),
+        sims=searcher.snapshot.sentence_similarities(passage.row, vector),
+        wants_number=question.wants_number,
+        rules=searcher.config.snippets,
     )
 
 

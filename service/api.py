@@ -78,7 +78,7 @@ def api_router(ctx: Context) -> APIRouter:
                 422, detail=f"q: the question is {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
             )
         current = ctx.searcher()
-        wanted = Filters(doc, title, section, None, tuple(career), section_path)
+        wanted = Filters(doc=doc, title=title, section=section, careers=tuple(career), section_path=section_path)
         seen = replace(wanted, viewer=viewer.names())
         response = await run_in_threadpool(answer, current, query, k, mode, per_doc, seen, explain, snippets)
         ctx.metrics.observe_search(mode, len(response.results), response.no_match)

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
+from typing import Any
 
 from indexer.analysis.analyzer import WORD, Analyzer
 from indexer.analysis.text import sentence_units
@@ -138,14 +139,6 @@ def highlight(analyzer: Analyzer, text: str, terms: Sequence[str]) -> str:
     return "".join(out)
 
 
-def make_snippet(
-    analyzer: Analyzer,
-    text: str,
-    terms: Sequence[str],
-    weights: Mapping[str, float] | None = None,
-    sims: Mapping[str, float] | None = None,
-    wants_number: bool = False,
-    rules: Snippets = DEFAULT_RULES,
-) -> str:
-    best = best_sentences(analyzer, text, terms, weights, sims, wants_number, rules)
-    return highlight(analyzer, best, terms)
+def make_snippet(analyzer: Analyzer, text: str, terms: Sequence[str], **choice: Any) -> str:
+    """The snippet as shown: best_sentences (`choice`: its weights, sims, wants_number and rules), highlighted."""
+    return highlight(analyzer, best_sentences(analyzer, text, terms, **choice), terms)

@@ -77,75 +77,91 @@ def read(data: bytes, source: str, noise: frozenset[str] = frozenset()) -> list[
 
 
 def parse(text: str, source: str, noise: frozenset[str] = frozenset()) -> list[Document]:
+    """The document a plain-text page holds (its first line the title), and the people profiles in it, each a
+    document of its own."""
     units = units_of(text, noise)
-    title = ""
-    if units and units[0].kind == "line":
-        title = units.pop(0).text
+    title = units.pop(0).text if units and units[0].kind == "line" else ""
     if not title:
         title = PurePosixPath(source).stem.replace("_", " ").replace("-", " ").strip().title()
-
-    main = Document(title=title, source=source, format="text")
+    outline = _Outline()
     profiles: list[Document] = []
-    sections: list[Section] = []
-    top: str | None = None  # heading of the current top-level section
-    last = ""  # kind of the last unit added: "heading" | "para" | "item"
-
-    def open_section(path: tuple[str, ...]) -> Section:
-        sections.append(Section(path))
-        return sections[-1]
-
-    current: Section | None = None
     i = 0
     while i < len(units):
-        u = units[i]
         if _is_profile(units, i):
-            body: list[str] = []
-            j = i + 2
-            while j < len(units) and not _is_profile(units, j):
-                body.append(units[j].text)
-                j += 1
-            doc = Document(title=u.text, source=source, format="text")
-            doc.sections = profile_sections(" ".join(body), u.text)
+            end = _profile_end(units, i)
+            doc = Document(title=units[i].text, source=source, format="text")
+            doc.sections = profile_sections(" ".join(u.text for u in units[i + 2 : end]), units[i].text)
             profiles.append(doc)
-            i = j
+            i = end
             continue
         if _is_heading(units, i):
-            nxt = units[i + 1]
-            is_top = top is None or (nxt.kind == "para" and word_count(nxt.text) >= INTRO_WORDS)
-            if is_top:
-                top = u.text
-                current = open_section((u.text,))
-            else:
-                current = open_section((top or u.text, u.text))
-            last = "heading"
-            i += 1
-            continue
+            outline.heading(units[i].text, units[i + 1])
+        else:
+            outline.add(units, i)
+        i += 1
+    main = Document(title=title, source=source, format="text", sections=outline.filled())
+    return [d for d in [main, *profiles] if d.sections]
+
+
+def _profile_end(units: list[Unit], i: int) -> int:
+    """Where the profile starting at unit i ends: at the next profile, or the end."""
+    j = i + 2
+    while j < len(units) and not _is_profile(units, j):
+        j += 1
+    return j
+
+
+class _Outline:
+    """The sections of a plain-text page as its lines come: headings open sections (a top-level one when an intro
+    paragraph follows), text goes into the current one."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self.top: str | None = None  # heading of the current top-level section
+        self.current: Section | None = None
+        self.last = ""  # kind of the last unit added: "heading" | "para" | "item"
+
+    def open(self, path: tuple[str, ...]) -> Section:
+        self.sections.append(Section(path))
+        self.current = self.sections[-1]
+        return self.current
+
+    def heading(self, text: str, nxt: Unit) -> None:
+        if self.top is None or (nxt.kind == "para" and word_count(nxt.text) >= INTRO_WORDS):
+            self.top = text
+            self.open((text,))
+        else:
+            self.open((self.top or text, text))
+        self.last = "heading"
+
+    def add(self, units: list[Unit], i: int) -> None:
+        u = units[i]
         text = strip_inline_markdown(u.text)
+        current = self.current
         if u.kind in ("para", "line"):
             lost_heading = (
                 current is not None
                 and len(current.path) > 1
-                and last == "item"
+                and self.last == "item"
                 and text.endswith(":")
                 and word_count(text) >= 6
                 and i + 1 < len(units)
                 and units[i + 1].kind == "item"
             )
             if current is None or lost_heading:
-                top = title_from_lead(text)
-                current = open_section((top,))
+                self.top = title_from_lead(text)
+                current = self.open((self.top,))
             current.blocks.append(Block(text, "para"))
-            last = "para"
-        else:
-            if current is None:
-                top = title_from_lead(text)
-                current = open_section((top,))
-            item, lead = split_glued_lead(text)
-            current.blocks.append(Block(item, "item", u.depth))
-            if lead:
-                current.blocks.append(Block(lead, "para"))
-            last = "item"
-        i += 1
+            self.last = "para"
+            return
+        if current is None:
+            self.top = title_from_lead(text)
+            current = self.open((self.top,))
+        item, lead = split_glued_lead(text)
+        current.blocks.append(Block(item, "item", u.depth))
+        if lead:
+            current.blocks.append(Block(lead, "para"))
+        self.last = "item"
 
-    main.sections = [s for s in sections if s.blocks]
-    return [d for d in [main, *profiles] if d.sections]
+    def filled(self) -> list[Section]:
+        return [s for s in self.sections if s.blocks]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
 from indexer.analysis.analyzer import Analyzer
 from indexer.stores.lexical.base import LexicalStore
+from indexer.stores.registry import backend_class
 
 DEFAULT, MATRIX, QDRANT_SPARSE = "sqlite-fts5", "bm25-matrix", "qdrant-sparse"
 AUTO = "auto"  # the setting: builds use MATRIX, services accept any file-based kind
@@ -30,10 +30,7 @@ def choose(setting: str) -> str:
 
 
 def backend(kind: str) -> type[LexicalStore]:
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown lexical index {kind!r} (this program has {', '.join(BACKENDS)})")
-    module, name = BACKENDS[kind].split(":")
-    return getattr(import_module(module), name)
+    return backend_class(BACKENDS, kind, "lexical index")
 
 
 def load(path: Path, config: dict, analyzer: Analyzer) -> LexicalStore:

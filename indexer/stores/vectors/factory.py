@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
+from indexer.stores.registry import backend_class
 from indexer.stores.vectors.base import VectorStore
 
 FLAT, HNSW = "flat", "hnsw"
@@ -32,10 +32,7 @@ def choose(setting: str, rows: int) -> str:
 
 def backend(kind: str) -> type[VectorStore]:
     """The store class of a kind."""
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown vector index {kind!r} (this program has {', '.join(BACKENDS)})")
-    module, name = BACKENDS[kind].split(":")
-    return getattr(import_module(module), name)
+    return backend_class(BACKENDS, kind, "vector index")
 
 
 def create(kind: str, dimension: int, **params: int | str) -> VectorStore:
