@@ -49,11 +49,12 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
             "--force rebuilds it anyway"
         )
         return 0
-    texts = result.embedded + result.cached
+    texts = result.embedded + result.pooled + result.cached
     reused = f" ({result.reused_files} files unchanged, not parsed again)" if result.reused_files else ""
+    pooled = f", {result.pooled} pooled from their passage's" if result.pooled else ""
     print(
         f"built {m.build_id} in {m.seconds:.1f} s: {m.documents} documents{reused}, {m.passages} passages, "
-        f"{texts} texts ({result.embedded} embedded, {result.cached} from the cache) -> {result.path}"
+        f"{texts} texts ({result.embedded} embedded{pooled}, {result.cached} from the cache) -> {result.path}"
     )
     if result.cache_note:
         print(result.cache_note)

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # Sentence vectors only for passages of at least this many words (0 = every passage): a short passage's sentences
     # say what its own vector says.
     sentence_min_passage_words: int = 0
+    # How sentence vectors are made: "separate" embeds each sentence alone with its passage's title and heading path;
+    # "late" pools each from its passage's own pass of the model (late chunking: one pass for a passage and all its
+    # sentences, a sentence past the model's window embedded alone), builds about twice as fast from an empty cache
+    # and ranks a little worse (tune MRR@10 0.909 -> 0.891; docs/model.md), so it is for corpora too big to wait for.
+    sentence_vectors: Literal["separate", "late"] = "separate"
     # Vectors of texts already embedded, kept across builds: by default index/embeddings.sqlite beside builds/.
     embed_cache: Path | None = None
     embed_cache_mb: float = 1024.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,10 +35,11 @@ from indexer.builds.recipe import build_recipe, recipe_fingerprint
 from indexer.documents import Document, Passage, ReadResult, Section, Skipped
 from indexer.embed import Embedder, embedder_identity, get_embedder
 from indexer.embed.cache import CACHE_FILE, EmbeddingCache
+from indexer.embed.late import Span, late_vectors
 from indexer.errors import BuildError, CacheError, CorpusError, StoreUnavailable
 from indexer.ingest.corpus import CorpusReader, corpus_fingerprint
 from indexer.ingest.parse_cache import PARSE_CACHE_FILE, ParseCache
-from indexer.ingest.passages import passages_of, sentence_texts
+from indexer.ingest.passages import passages_of, sentence_spans, sentence_texts
 from indexer.settings import Settings
 from indexer.stores.lexical import factory as lexical_factory
 from indexer.stores.vectors import factory as vector_factory
@@ -61,6 +63,7 @@ class BuildResult:
     cached: int = 0  # texts whose vectors came from the embedding cache
     cache_note: str = ""  # what was wrong with a cache, if anything, and what the build did about it
     reused_files: int = 0  # files unchanged since an earlier build, whose documents came from the parse cache
+    pooled: int = 0  # sentence vectors pooled from their passage's pass of the model (late chunking)
 
 
 def cache_path(index_dir: Path, settings: Settings) -> Path:
@@ -114,6 +117,7 @@ class Texts:
     passages: list[Passage]
     owners: list[int]
     sentences: list[str]
+    spans: list[list[Span]]  # where each sentence stands in its passage's embed text (late vectors pool there)
 
 
 def _build_locked(
@@ -133,7 +137,7 @@ def _build_locked(
     partial = PartialBuild(index_dir, build_id, remote.publish if remote else None, remote.drop if remote else None)
     try:
         vectors = _CachedEmbedding(settings, cache_path(index_dir, settings), identity, progress)
-        embedded = _embed(vectors, texts)
+        embedded = _embed(vectors, texts, settings.sentence_vectors == "late")
         _write(partial, embedded, texts, settings, remote, recipe, progress)
         manifest = _manifest(build_id, corpus, settings, texts, embedded[0].shape[1], vectors, recipe, started)
         path = partial.finish(manifest, _report(texts.read), settings.keep_builds)
@@ -144,7 +148,8 @@ def _build_locked(
         remote.prune({p.name for p in (index_dir / BUILDS).iterdir()})
     note = "; ".join(n for n in (vectors.note, parsed.note) if n)
     return BuildResult(
-        manifest, path, texts.read.skipped, leftovers, False, vectors.embedded, vectors.cached, note, parsed.hits
+        manifest, path, texts.read.skipped, leftovers, False, vectors.embedded, vectors.cached, note, parsed.hits,
+        vectors.pooled,
     )
 
 
@@ -194,14 +199,16 @@ def _read(corpus: Path, index_dir: Path, settings: Settings, recipe: dict, progr
             f"nothing to index in {corpus}: no readable career documents"
             + (f" ({len(read.skipped)} files skipped, e.g. {reasons})" if read.skipped else " (folder is empty)")
         )
-    owners, sentences = [], []
+    aliases = {d.doc_id: d.aliases for d in documents}
+    owners, sentences, spans = [], [], []
     for row, p in enumerate(passages):
         if word_count(p.text) < settings.sentence_min_passage_words:
             continue  # a short passage's sentences say what its own vector says
         units = sentence_texts(p, SENTENCE_MIN_WORDS)
         owners.extend([row] * len(units))
         sentences.extend(units)
-    return Texts(read, passages, owners, sentences), parsed
+        spans.extend(sentence_spans(p, aliases[p.doc_id], SENTENCE_MIN_WORDS))
+    return Texts(read, passages, owners, sentences, spans), parsed
 
 
 def _collection(settings: Settings, build_id: str) -> BuildCollection | None:
@@ -213,20 +220,24 @@ def _collection(settings: Settings, build_id: str) -> BuildCollection | None:
     return qdrant_link.BuildCollection.for_build(settings, build_id)
 
 
-def _embed(vectors: _CachedEmbedding, texts: Texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The passages', sentences' and names' vectors: from the cache, or the model for what it lacks."""
+def _embed(vectors: _CachedEmbedding, texts: Texts, late: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The passages', sentences' and names' vectors: from the cache, or the model for what it lacks; with `late`, a
+    passage's sentence vectors come from the passage's own pass of the model."""
     aliases = {d.doc_id: d.aliases for d in texts.read.documents}
+    passage_texts = [p.embed_text(aliases[p.doc_id]) for p in texts.passages]
+    names = [d.name_text() for d in texts.read.documents]
     try:
-        passages, sentences, names = vectors.embed(
-            [
-                ("embedding passages", [p.embed_text(aliases[p.doc_id]) for p in texts.passages]),
-                ("embedding sentences", texts.sentences),
-                ("embedding names", [d.name_text() for d in texts.read.documents]),
-            ]
-        )
+        if late:
+            passages, sentences = vectors.embed_late(passage_texts, texts.owners, texts.sentences, texts.spans)
+            (name_vectors,) = vectors.embed([("embedding names", names)])
+        else:
+            passages, sentences, name_vectors = vectors.embed(
+                [("embedding passages", passage_texts), ("embedding sentences", texts.sentences),
+                 ("embedding names", names)]
+            )
     finally:
         vectors.close()
-    return passages, sentences, names
+    return passages, sentences, name_vectors
 
 
 def _write(
@@ -280,6 +291,7 @@ def _manifest(
         seconds=round(time.monotonic() - started, 2),
         sentences=len(texts.sentences),
         embedded=vectors.embedded,
+        pooled=vectors.pooled,
         cached=vectors.cached,
         recipe=recipe,
         recipe_fingerprint=recipe_fingerprint(recipe),
@@ -327,8 +339,9 @@ class _CachedEmbedding:
     def __init__(self, settings: Settings, path: Path, identity: str, progress: bool) -> None:
         self.settings = settings
         self.progress = progress
-        self.embedded = 0
+        self.embedded = 0  # texts the model read
         self.cached = 0
+        self.pooled = 0  # sentence vectors pooled from their passage's pass (late chunking): no pass of their own
         self.note = ""
         self._model: Embedder | None = None
         self.cache: EmbeddingCache | None = None
@@ -356,6 +369,75 @@ class _CachedEmbedding:
             out.append(self._fill(stage, texts, hits, out[0].shape[1] if out else None))
             self._done.append((texts, out[-1]))
         return out
+
+    def embed_late(
+        self, passages: list[str], owners: list[int], sentences: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The passages' vectors and their sentences' late vectors, one pass of the model a passage (a sentence past
+        the model's window is embedded alone, from its own text). A sentence's vector is cached under a key naming
+        its passage's text and its spans; a passage whose vector or any sentence's is missing is embedded again."""
+        keys = [f"{passages[o]}\x00late {spans[i]}" for i, o in enumerate(owners)]
+        found_p, found_s = self._lookup(passages), self._lookup(keys)
+        of_passage: dict[int, list[int]] = defaultdict(list)
+        for i, o in enumerate(owners):
+            of_passage[o].append(i)
+        todo = [r for r in range(len(passages)) if r not in found_p or any(i not in found_s for i in of_passage[r])]
+        if todo:
+            if self.progress and self._model is None:
+                print("loading the embedding model", file=sys.stderr, flush=True)
+            self._model_()
+            if not self._cached_vectors_agree([found_p], [("", passages)]):
+                found_p, found_s = {}, {}
+                todo = list(range(len(passages)))
+        p_rows, s_rows = [found_p.get(r) for r in range(len(passages))], [found_s.get(i) for i in range(len(keys))]
+        fresh = set(todo)
+        self.cached += sum(1 + len(of_passage[r]) for r in range(len(passages)) if r not in fresh)
+        todo.sort(key=lambda r: -len(passages[r]))  # like lengths batch together: less padding
+        bar = tqdm(desc="embedding passages and sentences", total=len(passages), initial=len(passages) - len(todo),
+                   unit="passage", disable=not self.progress, leave=True)
+        with bar:
+            for start in range(0, len(todo), EMBED_CHUNK):
+                chunk = todo[start : start + EMBED_CHUNK]
+                self._late_chunk(chunk, passages, sentences, spans, of_passage, p_rows, s_rows)
+                self._store([passages[r] for r in chunk], np.vstack([p_rows[r] for r in chunk]))
+                done = [i for r in chunk for i in of_passage[r]]
+                if done:
+                    self._store([keys[i] for i in done], np.vstack([s_rows[i] for i in done]))
+                bar.update(len(chunk))
+        width = len(p_rows[0]) if p_rows else self._model_().dimension
+        out_p = np.vstack(p_rows).astype(np.float32) if p_rows else np.zeros((0, width), np.float32)
+        out_s = np.vstack(s_rows).astype(np.float32) if s_rows else np.zeros((0, width), np.float32)
+        if out_s.shape[1] != out_p.shape[1]:  # a cached vector of another width: never mix them
+            raise BuildError("embedding cache holds vectors of another width; delete it and rebuild")
+        self._done += [(passages, out_p), (keys, out_s)]
+        return out_p, out_s
+
+    def _late_chunk(
+        self,
+        chunk: list[int],
+        passages: list[str],
+        sentences: list[str],
+        spans: list[list[Span]],
+        of_passage: dict[int, list[int]],
+        p_rows: list,
+        s_rows: list,
+    ) -> None:
+        """One model call's passages: their vectors and their sentences' into p_rows and s_rows."""
+        model = self._model_()
+        wanted = [[spans[i] for i in of_passage[r]] for r in chunk]
+        whole, parts = late_vectors(model, [passages[r] for r in chunk], wanted)
+        alone = []
+        for r, vector, vectors in zip(chunk, whole, parts, strict=True):
+            p_rows[r] = vector
+            for i, v in zip(of_passage[r], vectors, strict=True):
+                if v is None:
+                    alone.append(i)
+                else:
+                    s_rows[i] = v
+        for i, v in zip(alone, model.encode([sentences[i] for i in alone]) if alone else [], strict=True):
+            s_rows[i] = v
+        self.embedded += len(chunk) + len(alone)
+        self.pooled += sum(len(of_passage[r]) for r in chunk) - len(alone)
 
     def _model_(self) -> Embedder:
         if self._model is None:

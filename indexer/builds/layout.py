@@ -64,6 +64,7 @@ class Manifest:
     sentences: int = 0
     embedded: int = 0  # texts the model embedded for this build
     cached: int = 0  # texts whose vectors came from the embedding cache
+    pooled: int = 0  # sentence vectors pooled from their passage's pass of the model (late chunking)
     recipe: dict = field(default_factory=dict)  # every input besides the corpus (indexer/builds/recipe.py)
     recipe_fingerprint: str = ""
     # the backend of each store and its parameters ({"passages": {"kind": "flat"}, ..., "lexical": {...}});

@@ -42,6 +42,7 @@ def build_recipe(settings: Settings, embedder_identity: str) -> dict:
         "max_file_mb": settings.max_file_mb,
         "sentence_min_words": SENTENCE_MIN_WORDS,
         "sentence_min_passage_words": settings.sentence_min_passage_words,
+        "sentence_vectors": settings.sentence_vectors,
         "vector_index": settings.vector_index,
         "hnsw": [settings.hnsw_m, settings.hnsw_ef_search] if settings.vector_index != "flat" else None,
         "lexical_index": settings.lexical_index,

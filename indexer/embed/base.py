@@ -34,10 +34,17 @@ class Embedder(ABC):
     backend: str  # "torch", "onnx" or "onnx-int8"
     dimension: int
     identity: str  # changes whenever the vectors would: see embedders.identity
+    pooling: str = "mean"  # how token vectors make the text's vector: "mean" or "cls" (the folder's pooling module)
 
     @abstractmethod
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Returns an array of shape (len(texts), dimension); `progress` is accepted and may be ignored."""
+
+    @abstractmethod
+    def token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's token vectors before pooling, (tokens, dimension) float32, special tokens included, and their
+        character spans in the text, (tokens, 2), (0, 0) for special tokens; cut at the model's window as encode
+        cuts. Pooled over every token they give encode's vector (late chunking pools them over a part: late.py)."""
 
     @abstractmethod
     def token_ends(self, text: str) -> list[int]:

@@ -38,6 +38,7 @@ class OnnxEmbedder(Embedder):
         self.batch_size = min(batch_size, MAX_BATCH[quantized])
         self.spec = read_spec(model_path(model))
         self.dimension = self.spec.dimension
+        self.pooling = self.spec.pooling
         self._tokenizer = load_tokenizer(self.spec)
         self._lock = threading.Lock()  # one inference at a time: several at once only thrash 2 cores
         dest = export_dir(cache, model)
@@ -100,10 +101,40 @@ class OnnxEmbedder(Embedder):
                 out[rows] = self._run(session, [encodings[i] for i in rows])
         return out
 
+    def token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        if not texts:
+            return []
+        lowered = [t.lower() for t in texts] if self.spec.do_lower_case else texts
+        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(texts)  # type: ignore[list-item]
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(lowered)
+            session = self._single if len(texts) <= SMALL_CALL or self.threads <= 1 else self._batch_session()
+            order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))  # as encode: little padding
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                hidden, _ = self._hidden(session, [encodings[i] for i in rows])
+                for j, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    offsets = np.array(encodings[i].offsets, dtype=np.int64).reshape(-1, 2)
+                    if len(lowered[i]) != len(texts[i]):  # lower-casing changed its length ("İ"): no span is trusted
+                        offsets[:] = 0
+                    out[i] = (hidden[j, :n].astype(np.float32), offsets)
+        return out
+
+    def _batch_session(self):
+        if self._batch is None:
+            self._batch = self._session(self.threads)
+        return self._batch
+
     def token_ends(self, text: str) -> list[int]:
         return [end for _, end in self._tokenizer.encode(text, add_special_tokens=False).offsets]
 
     def _run(self, session, encodings: list) -> np.ndarray:
+        hidden, mask = self._hidden(session, encodings)
+        return pool(hidden, mask, self.spec.pooling)
+
+    def _hidden(self, session, encodings: list) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's token vectors (padded to its longest text) and attention mask."""
         width = max(len(e.ids) for e in encodings)
         feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in self._inputs}
         for row, enc in enumerate(encodings):
@@ -113,4 +144,4 @@ class OnnxEmbedder(Embedder):
             if "token_type_ids" in feed:
                 feed["token_type_ids"][row, :n] = enc.type_ids
         (hidden,) = session.run(["last_hidden_state"], feed)
-        return pool(hidden, feed["attention_mask"], self.spec.pooling)
+        return hidden, feed["attention_mask"]

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 from indexer.embed.base import Embedder, model_path
+from indexer.embed.folder import read_spec
 from indexer.embed.identity import identity_for
 
 
@@ -28,11 +29,30 @@ class TorchEmbedder(Embedder):
         # float32 whatever the file holds: the career model ships fp16 weights, and fp16 is slow and lossy on a CPU
         self.model = SentenceTransformer(str(model_path(model)), device="cpu", model_kwargs={"dtype": torch.float32})
         self.dimension = int(self.model.get_embedding_dimension())
+        self.pooling = read_spec(model_path(model)).pooling
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
     def token_ends(self, text: str) -> list[int]:
         pieces = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         return [end for _, end in pieces["offset_mapping"]]
+
+    def token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        import torch
+
+        if not texts:
+            return []
+        with self._lock:
+            torch.set_num_threads(self.threads if len(texts) > 8 else 1)
+            tokens = self.model.encode(
+                texts, batch_size=self.batch_size, output_value="token_embeddings", convert_to_numpy=False
+            )
+            spans = self.model.tokenizer(
+                texts, truncation=True, max_length=self.model.max_seq_length, return_offsets_mapping=True
+            )["offset_mapping"]
+        return [
+            (t.float().numpy().astype(np.float32), np.array(s, dtype=np.int64).reshape(-1, 2))
+            for t, s in zip(tokens, spans, strict=True)
+        ]
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         import torch

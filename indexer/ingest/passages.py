@@ -131,6 +131,22 @@ def passages_of(doc: Document, min_words: int = 40, max_words: int = 200) -> lis
     return passages
 
 
+def sentence_spans(p: Passage, aliases: list[str], min_words: int) -> list[list[tuple[int, int]]]:
+    """Where each of a passage's sentences (those sentence_texts makes) stands in its embed text: the span a late
+    vector pools ([] for a sentence not found as written, which is then embedded alone). Pooling the title and path
+    too did no better on the tune split (docs/model.md)."""
+    body = len(p.embed_text(aliases)) - len(p.text)  # the text comes last, after "title › path: "
+    out, cursor = [], 0
+    for unit in sentence_units(p.text, min_words=min_words):
+        at = p.text.find(unit, cursor)
+        if at < 0:
+            out.append([])
+            continue
+        cursor = at + len(unit)
+        out.append([(body + at, body + at + len(unit))])
+    return out
+
+
 def sentence_texts(p: Passage, min_words: int) -> list[str]:
     """What the model sees of each of a passage's sentences: the passage's title and heading path, then the sentence."""
     return [f"{p.title}{PATH_SEP}{p.section}: {unit}" for unit in sentence_units(p.text, min_words=min_words)]
