@@ -123,9 +123,22 @@ class Analyzer:
         return self.tokenize([text])[0]
 
     def word_tokens(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Each word's tokens ("Salaries" -> ("salari",), "on-call" -> ("on", "call")), in one call for all."""
-        words = sorted(set(words))
-        return dict(zip(words, map(tuple, self.tokenize(words)), strict=True))
+        """Each word's tokens ("Salaries" -> ("salari",), "on-call" -> ("on", "call")); a word is looked up whole
+        first (every snippet and mark asks for its passage's words again), the new ones tokenized in one call."""
+        memo = self._memo
+        found: dict[str, tuple[str, ...]] = {}
+        todo: list[str] = []
+        for w in set(words):
+            toks = memo.get(("word", w))
+            if toks is None:
+                todo.append(w)
+            else:
+                found[w] = toks  # type: ignore[assignment]
+        if todo:
+            new = dict(zip(todo, map(tuple, self.tokenize(todo)), strict=True))
+            found.update(new)
+            self._keep({("word", w): toks for w, toks in new.items()})
+        return found
 
     @property
     def stop_tokens(self) -> frozenset[str]:
