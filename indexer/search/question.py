@@ -35,7 +35,7 @@ def clip_words(text: str, max_words: int = MAX_QUERY_WORDS) -> str:
     return " ".join(words[:max_words]) if len(words) > max_words else text
 
 
-def names_a_job(text: str, max_words: int = 5) -> bool:
+def names_a_job(text: str, max_words: int) -> bool:
     """Whether the text reads like a job title ("ICT help desk agent") rather than a question: it is short and asks
     nothing."""
     return len(text.split()) <= max_words and not _QUESTION.search(text)
