@@ -25,7 +25,8 @@ from bench.common import ROOT, percentiles, warm_up
 from indexer.evaluation import load_questions
 from indexer.settings import get_settings
 
-# (label, from mark, to mark); the client's marks start with "c_"
+# (label, from mark, to mark); the client's marks start with "c_"; a row without a start is a duration inside the
+# search, summed over its calls
 STAGES = [
     ("client: build the request", "c_start", "c_request"),
     ("to the server: send, socket, event loop", "c_request", "arrived"),
@@ -34,7 +35,12 @@ STAGES = [
     ("routing, query parameters checked", "routes", "endpoint"),
     ("handler, hop to a worker thread", "endpoint", "search"),
     ("search (the answer's took_ms)", "search", "search_done"),
-    ("  of which the query's embedding", None, "embedding"),
+    ("  spelling correction", None, "spelling"),
+    ("  candidates: both stores, signals", None, "candidates"),
+    ("    of which the query's embedding", None, "embedding"),
+    ("  relevance features (no match)", None, "relevance"),
+    ("  snippets", None, "snippets"),
+    ("  facet counts", None, "facets"),
     ("hop back, metrics, query log", "search_done", "endpoint_done"),
     ("to the serializer", "endpoint_done", "serialize"),
     ("response model to JSON bytes", "serialize", "serialized"),
@@ -76,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'sum of the stages / end to end':<44} {sum_of_stages(probed['records']):>7.2f} / {q50:.2f}")
         print(f"{'the answer took_ms (median)':<44} {took:>7.2f}")
         print(f"{'end to end minus took_ms (median)':<44} {statistics.median(probed['gap']):>7.2f}")
+        lone = [r["lone"] for r in probed["records"] if "lone" in r]
+        if lone:
+            print(f"queries embedded on more than one thread: {sum(lone)} of {len(lone)}")
     return 0
 
 

@@ -123,6 +123,48 @@ def wrap_handler() -> None:
     routing.serialize_response = serialize_response
 
 
+def spent(name: str, fn):
+    """fn, adding the seconds each call takes to the request's marks under name (a duration, not a time)."""
+
+    def timed(*args, **kwargs):
+        marks = _marks.get(None)
+        started = now()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if marks is not None:
+                marks[name] = marks.get(name, 0.0) + now() - started
+
+    return functools.wraps(fn)(timed)
+
+
+def wrap_search() -> None:
+    """The search's parts: spelling, candidates from both stores with their signals (the embedding included),
+    the relevance features, snippets and facet counts."""
+    import service.answers as answers
+    from indexer.search import Searcher
+
+    Searcher.correct = spent("spelling", Searcher.correct)
+    Searcher.candidates = spent("candidates", Searcher.candidates)
+    Searcher._judge = spent("relevance", Searcher._judge)
+    answers.snippet_for = spent("snippets", answers.snippet_for)
+    answers.learn_words = spent("snippets", answers.learn_words)
+    answers.count_facets = spent("facets", answers.count_facets)
+    from indexer.embedders.onnx import OnnxEmbedder
+
+    alone = getattr(OnnxEmbedder, "_alone", None)  # code that embeds every query on one thread has none
+    if alone is not None:
+
+        def decided(self) -> bool:
+            lone = alone(self)
+            marks = _marks.get(None)
+            if marks is not None:
+                marks["lone"] = float(lone)
+            return lone
+
+        OnnxEmbedder._alone = decided
+
+
 def install(app, holder) -> object:
     """Wraps the app in place; returns the ASGI callable to serve."""
     import contextvars
@@ -153,6 +195,7 @@ def install(app, holder) -> object:
 
     holder.on_embed = on_embed
     wrap_handler()
+    wrap_search()
 
     router = app.router.middleware_stack
 
