@@ -65,8 +65,8 @@ def route_of(scope: Scope) -> str:
 class RequestMiddleware:
     """Each request's access check (the viewer, for the routes) and request id; each response's security headers,
     X-Request-ID, metrics and log line. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what
-    @app.middleware("http") makes) runs the app in a task of its own and relays the response through a stream,
-    about 0.5 ms a request (docs/latency.md)."""
+    @app.middleware("http") makes) runs the app in a task of its own and relays the response through a stream:
+    0.8 ms a request in and out, against 0.4 (docs/latency.md)."""
 
     def __init__(self, app: ASGIApp, gate: Gate, metrics: Metrics, headers: dict[str, str]) -> None:
         self.app = app
@@ -81,10 +81,8 @@ class RequestMiddleware:
         started = time.perf_counter()
         request = Request(scope)
         rid = request_id(request.headers.get("x-request-id"))
-        status = 500
 
         async def respond(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
