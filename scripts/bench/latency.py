@@ -6,13 +6,19 @@ Twice: first the plain server, for the end-to-end figures (p50 and p99 in ms, fr
 with clock readings at each stage (scripts/bench/probes.py: wrappers around the app, nothing in the service changed),
 for the median milliseconds of each stage. Client and server read the same monotonic clock, so the stages between
 them (the sockets, the event loop waking) are measured too. The probes' own cost shows as the difference between
-the two runs' totals. --rounds repeats both runs, alternately, and prints each round."""
+the two runs' totals. --rounds repeats both runs, alternately, and prints each round.
+
+--peer txtai also serves the build's passages with txtai's API (uvicorn, one process; the same model from the same
+folder, by sentence-transformers on torch in float32, txtai's own way) and times the same questions against its
+/search (limit 10), end to end: an optional peer, installed with `pip install -e '.[peer]'`."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -57,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=1, help="plain and probed runs, alternately")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--log", type=Path, help="append the servers' output here (default: a temporary file)")
+    parser.add_argument("--peer", choices=["txtai"], help="also time this peer on the same passages and questions")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     variants = [f"{q} {suffix}".strip() for suffix in ("", "please", "now", "today", "exactly") for q in questions]
     queries = variants[: args.requests]
     log = args.log or Path(tempfile.mkstemp(prefix="career-search-latency-", suffix=".log")[1])
+    if args.peer and importlib.util.find_spec(args.peer) is None:
+        print(f"error: {args.peer} is not installed: pip install -e '.[peer]'", file=sys.stderr)
+        return 2
     print(f"index {args.index}: {len(queries)} searches from 1 client, each new to the server; server output: {log}")
     for round_ in range(1, args.rounds + 1):
         plain = measure(args, queries, log, probed=False)
@@ -84,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'end to end minus took_ms (median)':<44} {statistics.median(probed['gap']):>7.2f}")
         lone = [r["lone"] for r in probed["records"] if "lone" in r]
         if lone:
-            print(f"queries embedded on more than one thread: {sum(lone)} of {len(lone)}")
+            print(f"queries embedded on more than one thread: {sum(lone):.0f} of {len(lone)}")
+        if args.peer:
+            peer = measure_txtai(args, queries, log)
+            t50, _, t99 = percentiles(peer)
+            print(f"txtai, the same questions: end to end p50 {t50:.2f} ms, p99 {t99:.2f} ms")
     return 0
 
 
@@ -162,7 +176,54 @@ def measure(args: argparse.Namespace, queries: list[str], log: Path, probed: boo
     return {"server": kind, "total": total, "took": took, "gap": gap, "records": records}
 
 
-def wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
+def measure_txtai(args: argparse.Namespace, queries: list[str], log: Path) -> list[float]:
+    """txtai's API on the live build's passages, the same model: end-to-end ms of each question, from one client."""
+    import httpx
+
+    from indexer.embedder import model_path
+    from indexer.snapshot import open_snapshot
+
+    settings = get_settings()
+    passages = [{"id": p.passage_id, "text": p.text} for p in open_snapshot(args.index).passages]
+    work = Path(tempfile.mkdtemp(prefix="career-search-txtai-"))
+    config = {  # JSON is YAML
+        "path": str(work / "index"),
+        "writable": True,
+        "embeddings": {
+            "path": str(model_path(settings.model)),
+            "method": "sentence-transformers",
+            "content": True,
+            "vectors": {"model_kwargs": {"dtype": "float32"}},  # the career model's file holds float16 weights
+        },
+    }
+    (work / "config.yml").write_text(json.dumps(config))
+    port = free_port()
+    env = {**os.environ, "CONFIG": str(work / "config.yml"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "uvicorn", "txtai.api:app", "--port", str(port), "--log-level", "warning"]
+    with open(log, "a") as sink:
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    total = []
+    try:
+        wait_ready(proc, url, log, "/count")
+        with httpx.Client(base_url=url, timeout=600) as client:
+            for start in range(0, len(passages), 100):
+                client.post("/add", json=passages[start : start + 100]).raise_for_status()
+            client.get("/index").raise_for_status()
+            for i in range(8):
+                client.get("/search", params={"query": f"warm up {i}", "limit": 10}).raise_for_status()
+            for q in queries:
+                started = time.perf_counter()
+                client.get("/search", params={"query": q, "limit": 10}).raise_for_status()
+                total.append((time.perf_counter() - started) * 1000)
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        shutil.rmtree(work, ignore_errors=True)
+    return total
+
+
+def wait_ready(proc: subprocess.Popen, url: str, log: Path, path: str = "/readyz") -> None:
     import httpx
 
     deadline = time.monotonic() + 300
@@ -171,7 +232,7 @@ def wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
             try:
-                if client.get("/readyz").status_code == 200:
+                if client.get(path).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
