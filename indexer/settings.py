@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     embedder: str = "onnx"
     model_cache: Path = Field(Path("~/.cache/career-search/models"), description="where exported models are kept")
     threads: int = Field(0, description="inference threads for batches; 0 = number of cores")
+    # A query's embedding (ONNX backends) runs on this many threads while no other search runs and the cores they
+    # take are free, else on one (docs/latency.md). 0 = the cores; 1 = always one, and no second ONNX Runtime
+    # session (about 0.1 GB) is opened for it.
+    query_threads: int = Field(0, ge=0, description="threads for a lone search's query embedding; 0 = cores")
     batch_size: int = 32
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
@@ -74,6 +78,9 @@ class Settings(BaseSettings):
 
     def torch_threads(self) -> int:
         return self.threads if self.threads > 0 else (os.cpu_count() or 1)
+
+    def query_thread_count(self) -> int:
+        return self.query_threads or (os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)

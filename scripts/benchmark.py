@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "query": "query",
     "http": "http",
+    "latency": "latency",
     "build": "build",
     "scale": "scale",
     "scale-corpus": "scale_corpus",

@@ -33,6 +33,21 @@ def answer(
     explain: bool = False,
     snippets: bool = True,
 ) -> SearchResponse:
+    # counted while it runs: a search that runs alone gets more threads for its query's embedding
+    with searcher.embedder.searching():
+        return _answer(searcher, query, k, mode, per_doc, filters, explain, snippets)
+
+
+def _answer(
+    searcher: Searcher,
+    query: str,
+    k: int,
+    mode: str,
+    per_doc: int,
+    filters: Filters | None,
+    explain: bool,
+    snippets: bool,
+) -> SearchResponse:
     started = time.perf_counter()
     question = searcher.question(query)
     found = searcher.find(question, k=k, mode=mode, per_doc=per_doc, filters=filters)

@@ -26,8 +26,16 @@ from service.rules import (
 from service.schemas import DocumentDetail, DocumentList, DocumentSummary, SearchResponse, Stats
 
 MAX_ECHO_CHARS = 80  # an unknown id is quoted back at most this long
+
+
+def no_careers() -> list[str]:
+    """career='s default. Not `list` itself: pydantic reads a default factory's signature on every request, and a
+    builtin's costs about 0.1 ms (parsed from its text signature); a Python function's, 0.01 ms."""
+    return []
+
+
 CAREERS = Query(
-    default_factory=list,
+    default_factory=no_careers,
     max_length=MAX_CAREERS,
     description="only these careers: exact document ids (repeatable; any of them)",
 )

@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer import __version__
 from indexer.errors import StoreUnavailable
@@ -54,10 +56,53 @@ def worker_app() -> FastAPI:
     return create_app(settings.index_dir, settings)
 
 
-def route_of(request: Request) -> str:
+def route_of(scope: Scope) -> str:
     """The route's template (/api/documents/{doc_id}), so that labels stay few; "other" for unknown paths."""
-    route = request.scope.get("route")
+    route = scope.get("route")
     return getattr(route, "path", None) or "other"
+
+
+class RequestMiddleware:
+    """Each request's access check (the viewer, for the routes) and request id; each response's security headers,
+    X-Request-ID, metrics and log line. A plain ASGI middleware: Starlette's BaseHTTPMiddleware (what
+    @app.middleware("http") makes) runs the app in a task of its own and relays the response through a stream:
+    0.8 ms a request in and out, against 0.4 (docs/latency.md)."""
+
+    def __init__(self, app: ASGIApp, gate: Gate, metrics: Metrics, headers: dict[str, str]) -> None:
+        self.app = app
+        self.gate = gate
+        self.metrics = metrics
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request = Request(scope)
+        rid = request_id(request.headers.get("x-request-id"))
+
+        async def respond(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for key, value in self.headers.items():
+                    headers.setdefault(key, value)
+                headers["X-Request-ID"] = rid
+                # counted and logged before the answer goes out, as before: a client that has its answer finds
+                # the request in /metrics and the log
+                seconds = time.perf_counter() - started
+                route = route_of(scope)
+                self.metrics.observe_request(scope["method"], route, status, seconds)
+                log_request(rid, scope["method"], route, request.url.path, status, seconds)
+            await send(message)
+
+        try:
+            request.state.viewer = None if self.gate.public(request.url.path) else self.gate.viewer(request)
+        except Denied as denied:
+            await denied.response()(scope, receive, respond)
+            return
+        await self.app(scope, receive, respond)
 
 
 def create_app(index_dir: Path | None = None, settings: ServiceSettings | None = None, watch: bool = True) -> FastAPI:
@@ -99,23 +144,7 @@ def create_app(index_dir: Path | None = None, settings: ServiceSettings | None =
             CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET"], allow_headers=["*"]
         )
 
-    @app.middleware("http")
-    async def add_headers(request: Request, call_next):
-        started = time.perf_counter()
-        rid = request_id(request.headers.get("x-request-id"))
-        try:
-            request.state.viewer = None if gate.public(request.url.path) else gate.viewer(request)
-            response = await call_next(request)
-        except Denied as denied:
-            response = denied.response()
-        for key, value in headers.items():
-            response.headers.setdefault(key, value)
-        response.headers["X-Request-ID"] = rid
-        seconds = time.perf_counter() - started
-        route = route_of(request)
-        metrics.observe_request(request.method, route, response.status_code, seconds)
-        log_request(rid, request.method, route, request.url.path, response.status_code, seconds)
-        return response
+    app.add_middleware(RequestMiddleware, gate=gate, metrics=metrics, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -59,6 +59,7 @@ class IndexHolder:
         """Loads the model, or records why not; a model folder that appears later (a mount) is picked up."""
         try:
             self.embedder = get_embedder(self.settings)
+            self.embedder.serve_queries()
         except (ModelError, OSError, ValueError) as exc:
             error = f"embedding model cannot be loaded: {exc}"
             if error != self.model_error:

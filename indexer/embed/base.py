@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,16 @@ class Embedder(ABC):
     @abstractmethod
     def token_ends(self, text: str) -> list[int]:
         """Where each of the text's word pieces ends (a character offset), special tokens left out."""
+
+    def serve_queries(self) -> None:  # noqa: B027 - optional: a backend may have nothing to open
+        """Called by a process that will answer queries for a while (the service): a backend may open what makes a
+        lone query faster. Nothing here."""
+
+    @contextmanager
+    def searching(self) -> Iterator[None]:
+        """Held around each search (service.answers.answer): a backend may give the query of a search that runs
+        alone more threads than one of several at once. Nothing here."""
+        yield
 
     def clip(self, text: str, max_tokens: int) -> str:
         """The text cut after its first max_tokens word pieces: the model's time grows with what it reads."""

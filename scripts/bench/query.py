@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     except (IndexUnavailable, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    searcher.embedder.serve_queries()  # as the service does
     queries = [q.query for q in load_questions(QUESTIONS, limit=args.limit)]
     answer(searcher, "warm up the model", k=args.k, mode=args.mode)
     new: list[float] = []

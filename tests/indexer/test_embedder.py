@@ -154,3 +154,31 @@ assert "torch" not in sys.modules and "sentence_transformers" not in sys.modules
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_query_has_the_same_vector_alone_on_two_threads_as_among_other_searches_on_one(monkeypatch, texts):
+    """A service embeds a lone search's query on two threads and a query among other searches on one: its vector,
+    and so its answer, must not depend on which, to the last bit."""
+    from indexer.embed import onnx
+
+    embedder = get_embedder(Settings(embedder="onnx", query_threads=2))
+    embedder.serve_queries()
+    assert embedder._lone.get_session_options().intra_op_num_threads == 2  # the two-thread session is open
+    monkeypatch.setattr(onnx, "cores_free_besides_caller", lambda: 8)  # a quiet machine, whatever the tests do
+    queries = texts[-30:] + texts[:5]
+    alone = []
+    for query in queries:
+        with embedder.searching():
+            assert embedder._alone()
+            alone.append(embedder.encode([query])[0])
+    with embedder.searching(), embedder.searching():  # two searches at once: one thread each
+        assert not embedder._alone()
+        busy = [embedder.encode([query])[0] for query in queries]
+    assert np.array_equal(np.stack(alone), np.stack(busy))
+    assert embedder._searches == 0  # every search counted out, as they end
+
+
+def test_one_query_thread_opens_no_second_session():
+    embedder = get_embedder(Settings(embedder="onnx", query_threads=1))
+    embedder.serve_queries()
+    assert embedder._lone is None

@@ -36,6 +36,23 @@ def test_benchmark_without_an_index_says_what_to_do(tmp_path):
     assert "no index in" in proc.stderr and "rebuild_index.sh" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_latency_benchmark_prints_each_stage_of_a_request(mini_index):
+    """The stages of a search over HTTP, from the client's request to its last byte, each with a median, and the
+    end-to-end figures of the server with and without the probes."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "latency", "--index", str(mini_index), "--requests", "12"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert re.search(r"end to end p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
+    for stage in ("uvicorn: parse, start the app", "search (the answer's took_ms)", "response model to JSON bytes"):
+        assert re.search(re.escape(stage) + r"\s+-?[\d.]+$", out, re.MULTILINE), out
+    assert "nan" not in out, out  # every stage was reached by every probe
+
+
 def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "scale", "--sizes", "3000", "--queries", "20"],
@@ -52,7 +69,7 @@ def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
 def test_every_subcommand_has_help():
     top = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=300)
     assert top.returncode == 0, top.stderr
-    for command in ("query", "http", "build", "scale", "scale-corpus", "lexical", "embedders"):
+    for command in ("query", "http", "latency", "build", "scale", "scale-corpus", "lexical", "embedders"):
         assert f"    {command}" in top.stdout, top.stdout
         proc = subprocess.run(
             [sys.executable, str(SCRIPT), command, "--help"], capture_output=True, text=True, timeout=300

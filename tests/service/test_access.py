@@ -65,6 +65,8 @@ def test_without_credentials_the_api_and_page_answer_401_and_say_how_to_sign_in(
         assert r.status_code == 401, path
         assert "Bearer" in r.json()["detail"] and "X-Forwarded-User" in r.json()["detail"]
         assert r.headers["www-authenticate"] == "Bearer"
+        # a refusal carries the security headers and a request id, like any answer
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]
     assert get(secured, "/healthz").status_code == 200 and get(secured, "/readyz").status_code == 200
 
 

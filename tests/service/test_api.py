@@ -1,9 +1,11 @@
 """End to end: a real uvicorn server over a real index, driven over HTTP."""
 
 import json
+import re
 import shutil
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -386,3 +388,26 @@ def test_facets_count_the_whole_matching_set_and_exact_filters_keep_exactly_thei
     deep = search(q="salary", section_path="Salary Ranges › By City", k=100, per_doc=0)
     assert {r["section"] for r in deep["results"]} == {"Salary Ranges › By City"}
     assert deep["facets"]["sections"] == [{"section": "Salary Ranges", "count": len(deep["results"])}]
+
+
+def test_answers_are_the_same_alone_and_under_load_to_the_byte(mini_server, mini_index, start_server):
+    """A lone search may embed its query on more threads than one among several: the answer must not show it.
+    The same questions, each new to its server, asked one at a time of a server that always uses one thread and
+    eight at a time of one that uses more when alone: the same bodies, but for took_ms."""
+    one_thread = start_server(mini_index, env={"CAREER_SEARCH_QUERY_THREADS": "1"})
+    took = re.compile(rb'"took_ms":[0-9.e+-]+')
+    lines = (ROOT / "tests" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:24]
+    variants = [{}, {"mode": "dense", "k": 3}, {"explain": "true"}, {"snippets": "false", "per_doc": 0}]
+    params = [{"q": f"{json.loads(line)['query']} today", **variants[i % 4]} for i, line in enumerate(lines)]
+
+    def body(server, p: dict) -> bytes:
+        r = httpx.get(server.url + "/api/search", params=p, timeout=60)
+        assert r.status_code == 200, r.text
+        return took.sub(b'"took_ms":0', r.content)
+
+    alone = {i: body(mini_server, p) for i, p in enumerate(params)}  # one at a time (two threads on a quiet machine)
+    with ThreadPoolExecutor(8) as pool:
+        busy = dict(enumerate(pool.map(lambda p: body(mini_server, {**p, "q": p["q"] + " now"}), params)))
+    for i, p in enumerate(params):
+        assert body(one_thread, p) == alone[i], p
+        assert body(one_thread, {**p, "q": p["q"] + " now"}) == busy[i], p
