@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,18 +182,9 @@ class Searcher:
 
     # the search
 
-    def search(
-        self,
-        question: Question | str,
-        k: int = 10,
-        mode: str = "hybrid",
-        per_doc: int = 2,
-        filters: Filters | None = None,
-        allowed: np.ndarray | None = None,
-    ) -> list[Hit]:
-        """The k best passages; `filters` and `allowed` (sorted passage rows the caller may see, None = all) restrict
-        the rows both stores rank, before ranking."""
-        return self.find(question, k, mode, per_doc, filters, allowed).hits
+    def search(self, question: Question | str, *args: Any, **kwargs: Any) -> list[Hit]:
+        """The k best passages: find's hits (same arguments), without the matching set."""
+        return self.find(question, *args, **kwargs).hits
 
     def find(
         self,
@@ -203,7 +195,9 @@ class Searcher:
         filters: Filters | None = None,
         allowed: np.ndarray | None = None,
     ) -> Found:
-        """search's k best passages, with the rows of every candidate the search ranked (its matching set)."""
+        """The k best passages, at most per_doc of one career, and the rows of every candidate the search ranked (its
+        matching set); `filters` and `allowed` (sorted passage rows the caller may see, None = all) restrict the rows
+        both stores rank, before ranking."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         q = question if isinstance(question, Question) else self.question(question)

@@ -1,9 +1,12 @@
-"""What the benchmarks share: the checkout's root, timing, percentiles and summary lines, memory, junk and warm-up."""
+"""What the benchmarks share: the checkout's root, timing, percentiles and summary lines, memory, junk, warm-up, and a
+server's port and readiness."""
 
 from __future__ import annotations
 
 import random
+import socket
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,3 +54,29 @@ def warm_up(client: httpx.Client) -> None:
     """The first answers load lazy parts of each worker: eight searches before anything is timed."""
     for i in range(8):
         client.get("/api/search", params={"q": f"warm up {i}"})
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server of the benchmark's own."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(proc: subprocess.Popen, url: str, log: Path, path: str = "/readyz", seconds: float = 300) -> None:
+    """Returns once the server at url answers 200 at path; its log's end if it exits first, TimeoutError if slow."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            try:
+                if client.get(path).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"server not ready after {seconds:.0f} s")
+            time.sleep(0.3)

@@ -19,7 +19,6 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import QUESTIONS, ROOT, percentiles, warm_up
+from bench.common import QUESTIONS, ROOT, free_port, percentiles, wait_ready, warm_up
 from indexer.settings import get_settings
 from indexer.tuning.evaluation import load_questions
 
@@ -115,12 +114,6 @@ def stage_medians(records: list[dict[str, float]]) -> list[tuple[str, float]]:
 
 def sum_of_stages(records: list[dict[str, float]]) -> float:
     return sum(v for (label, start, _), (_, v) in zip(STAGES, stage_medians(records), strict=True) if start)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def measure(args: argparse.Namespace, queries: list[str], log: Path, probed: bool) -> dict:
@@ -221,21 +214,3 @@ def measure_txtai(args: argparse.Namespace, queries: list[str], log: Path) -> li
         proc.wait(60)
         shutil.rmtree(work, ignore_errors=True)
     return total
-
-
-def wait_ready(proc: subprocess.Popen, url: str, log: Path, path: str = "/readyz") -> None:
-    import httpx
-
-    deadline = time.monotonic() + 300
-    with httpx.Client(base_url=url, timeout=10) as client:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-            try:
-                if client.get(path).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("server not ready after 300 s")
-            time.sleep(0.3)

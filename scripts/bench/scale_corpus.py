@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import ROOT, junk_query, ms_since, percentiles, rss_mib, warm_up
+from bench.common import ROOT, free_port, junk_query, ms_since, percentiles, rss_mib, wait_ready, warm_up
 from indexer.search.searcher import open_searcher
 from indexer.settings import get_settings
 from service.answers import answer
@@ -124,12 +123,6 @@ def in_process(index: Path, queries: list[str]) -> dict:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def served(index: Path, queries: list[str]) -> dict:
     import httpx
 
@@ -144,19 +137,8 @@ def served(index: Path, queries: list[str]) -> dict:
     )
     url = f"http://127.0.0.1:{port}"
     try:
+        wait_ready(proc, url, index.parent / f"{index.name}.server.log", seconds=600)
         with httpx.Client(base_url=url, timeout=120) as client:
-            deadline = time.monotonic() + 600
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {(index.parent / f'{index.name}.server.log').read_text()}")
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError("server not ready after 600 s")
-                time.sleep(0.5)
             warm_up(client)
             loaded, _ = rss_mib(proc.pid)
             times = []
