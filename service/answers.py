@@ -10,7 +10,7 @@ from indexer.builds.snapshot import StoredPassage
 from indexer.search.facets import count_facets
 from indexer.search.question import Question
 from indexer.search.searcher import Filters, Searcher
-from indexer.search.snippets import learn_words, make_snippet, marked_words, utf16_spans
+from indexer.search.snippets import make_snippet, marked_words, utf16_spans
 from service.schemas import (
     CareerCount,
     DocumentDetail,
@@ -54,7 +54,7 @@ def _answer(
     hits = found.hits
     vector = searcher.embed(question) if snippets and hits else None  # once for every snippet
     if snippets:
-        learn_words(searcher.analyzer, (h.passage.text for h in hits))
+        searcher.analyzer.learn(h.passage.text for h in hits)
     results = [
         Result(
             rank=h.rank,

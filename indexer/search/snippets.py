@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -15,12 +15,6 @@ from indexer.ranking import Snippets
 
 Key = tuple[str, ...]  # a word as the lexical index holds it: its tokens ("Salaries" -> ("salari",))
 DEFAULT_RULES = Snippets()
-
-
-def learn_words(analyzer: Analyzer, texts: Iterable[str]) -> None:
-    """Tokenizes the words of texts not seen before in one call: a search's snippets then cost one call to the
-    tokenizer, not one per passage (each call costs ~0.5 ms whatever its size)."""
-    analyzer.word_tokens(w for text in texts for w in WORD.findall(text))
 
 
 def parts(analyzer: Analyzer, k: Key) -> frozenset[Key]:

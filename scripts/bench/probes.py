@@ -142,13 +142,14 @@ def wrap_search() -> None:
     """The search's parts: spelling, candidates from both stores with their signals (the embedding included),
     the relevance features, snippets and facet counts."""
     import service.answers as answers
+    from indexer.analysis.analyzer import Analyzer
     from indexer.search.searcher import Searcher
 
     Searcher.correct = spent("spelling", Searcher.correct)
     Searcher.candidates = spent("candidates", Searcher.candidates)
     Searcher.judge = spent("relevance", Searcher.judge)
     answers.snippet_for = spent("snippets", answers.snippet_for)
-    answers.learn_words = spent("snippets", answers.learn_words)
+    Analyzer.learn = spent("snippets", Analyzer.learn)
     answers.count_facets = spent("facets", answers.count_facets)
     from indexer.embed.onnx import OnnxEmbedder
 
