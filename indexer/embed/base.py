@@ -35,7 +35,7 @@ class Embedder(ABC):
     name: str  # the model setting
     backend: str  # "torch", "onnx" or "onnx-int8"
     dimension: int
-    identity: str  # changes whenever the vectors would: see embedders.identity
+    identity: str  # changes whenever the vectors would: see embed/identity.py
     pooling: str = "mean"  # how token vectors make the text's vector: "mean" or "cls" (the folder's pooling module)
 
     @abstractmethod

@@ -102,7 +102,7 @@ def collection_name(alias: str, build_id: str) -> str:
 
 def create_collection(cl: QdrantClient, name: str, dimension: int, server: bool) -> None:
     """Dense vectors (dot product of unit vectors = cosine) for passages, sentences and names; a plain sparse vector
-    for the lexical points (no IDF modifier: the query carries FTS5's IDFs, lexical/tokens.py); on a server, payload
+    for the lexical points (no IDF modifier: the query carries FTS5's IDFs, analysis/analyzer.py); on a server, payload
     indexes for exact filters (local mode has none: it scans)."""
     dense = models.VectorParams(size=dimension, distance=models.Distance.DOT)
     cl.create_collection(
