@@ -37,11 +37,6 @@ SPELLING_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
 T = TypeVar("T")
 
 
-def words(text: str) -> list[str]:
-    """The words of a text, as typed, in order."""
-    return WORD.findall(text)
-
-
 def terms(text: str) -> list[str]:
     """Content words of a text (a query), lower-cased, in order, without duplicates."""
     out: list[str] = []
@@ -118,9 +113,6 @@ class Analyzer:
             known.update(new)
             self._keep({("chunk", c): t for c, t in new.items()})
         return [[t for c in chunks for t in known[c]] for chunks in chunked]
-
-    def tokens(self, text: str) -> list[str]:
-        return self.tokenize([text])[0]
 
     def word_tokens(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Each word's tokens ("Salaries" -> ("salari",), "on-call" -> ("on", "call")); a word is looked up whole

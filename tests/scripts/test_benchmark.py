@@ -12,13 +12,13 @@ pytestmark = pytest.mark.slow
 SCRIPT = ROOT / "scripts" / "benchmark.py"
 
 
+def benchmark(*args: str) -> subprocess.CompletedProcess:
+    """scripts/benchmark.py run as a user runs it."""
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300)
+
+
 def test_benchmark_prints_latency_percentiles(mini_index):
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "query", "--index", str(mini_index), "--limit", "12"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = benchmark("query", "--index", str(mini_index), "--limit", "12")
     assert proc.returncode == 0, proc.stderr
     lines = {line.split("  ")[0].strip(): line for line in proc.stdout.splitlines()}
     for label in ("new query (ms)", "repeated query (ms)"):
@@ -26,12 +26,7 @@ def test_benchmark_prints_latency_percentiles(mini_index):
 
 
 def test_benchmark_without_an_index_says_what_to_do(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "query", "--index", str(tmp_path / "none")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = benchmark("query", "--index", str(tmp_path / "none"))
     assert proc.returncode == 2
     assert "no index in" in proc.stderr and "rebuild_index.sh" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -39,12 +34,7 @@ def test_benchmark_without_an_index_says_what_to_do(tmp_path):
 def test_latency_benchmark_prints_each_stage_of_a_request(mini_index):
     """The stages of a search over HTTP, from the client's request to its last byte, each with a median, and the
     end-to-end figures of the server with and without the probes."""
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "latency", "--index", str(mini_index), "--requests", "12"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = benchmark("latency", "--index", str(mini_index), "--requests", "12")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert re.search(r"end to end p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
@@ -54,12 +44,7 @@ def test_latency_benchmark_prints_each_stage_of_a_request(mini_index):
 
 
 def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "scale", "--sizes", "3000", "--queries", "20"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = benchmark("scale", "--sizes", "3000", "--queries", "20")
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("|     3,000 |")]
     assert [r.split("|")[2].strip() for r in rows] == ["flat", "hnsw"], proc.stdout
@@ -67,18 +52,14 @@ def test_scale_benchmark_prints_a_row_per_size_and_backend_with_recall():
 
 
 def test_every_subcommand_has_help():
-    top = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=300)
+    top = benchmark("--help")
     assert top.returncode == 0, top.stderr
     for command in ("query", "http", "latency", "build", "scale", "scale-corpus", "lexical", "embedders"):
         assert f"    {command}" in top.stdout, top.stdout
-        proc = subprocess.run(
-            [sys.executable, str(SCRIPT), command, "--help"], capture_output=True, text=True, timeout=300
-        )
+        proc = benchmark(command, "--help")
         assert proc.returncode == 0 and f"usage: benchmark.py {command}" in proc.stdout, proc.stderr
 
 
 def test_the_old_index_spelling_is_the_query_subcommand(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--index", str(tmp_path / "none")], capture_output=True, text=True, timeout=300
-    )
+    proc = benchmark("--index", str(tmp_path / "none"))
     assert proc.returncode == 2 and "no index in" in proc.stderr
