@@ -27,11 +27,21 @@ def parts(analyzer: Analyzer, k: Key) -> frozenset[Key]:
 
 def unit_keys(analyzer: Analyzer, unit: str) -> frozenset[Key]:
     """What a sentence's words match (sentences recur: every result of every query scores its passage's)."""
+    return analyzer.remember(
+        "sentence", unit, lambda: frozenset(p for _, _, found in unit_words(analyzer, unit) for p in found)
+    )
 
-    def make() -> frozenset[Key]:
-        return frozenset(p for k in analyzer.word_tokens(WORD.findall(unit)).values() for p in parts(analyzer, k))
 
-    return analyzer.remember("sentence", unit, make)
+def unit_words(analyzer: Analyzer, unit: str) -> tuple[tuple[int, int, frozenset[Key]], ...]:
+    """A sentence's words: each one's [start, end) and what it matches (parts), kept like unit_keys, so marking a
+    snippet's words reads them instead of tokenizing the snippet again."""
+
+    def make() -> tuple[tuple[int, int, frozenset[Key]], ...]:
+        matches = list(WORD.finditer(unit))
+        keys = analyzer.word_tokens(m.group(0) for m in matches)
+        return tuple((m.start(), m.end(), parts(analyzer, keys[m.group(0)])) for m in matches)
+
+    return analyzer.remember("words", unit, make)
 
 
 def best_sentences(
@@ -43,7 +53,22 @@ def best_sentences(
     wants_number: bool = False,
     rules: Snippets = DEFAULT_RULES,
 ) -> str:
-    """The sentences of a passage closest to the query, in passage order ("…" between them if apart).
+    """The sentences of a passage closest to the query, in passage order ("…" between them if apart): those
+    chosen_sentences picks, joined."""
+    units, chosen = chosen_sentences(analyzer, text, terms, weights, sims, wants_number, rules)
+    return joined(units, chosen, rules.max_chars)[0]
+
+
+def chosen_sentences(
+    analyzer: Analyzer,
+    text: str,
+    terms: Sequence[str],
+    weights: Mapping[str, float] | None = None,
+    sims: Mapping[str, float] | None = None,
+    wants_number: bool = False,
+    rules: Snippets = DEFAULT_RULES,
+) -> tuple[tuple[str, ...], list[int]]:
+    """The passage's sentences and which of them a snippet shows, in passage order.
 
     A sentence scores by the query words it holds, a rare word ("Zurich") counting for more than a common one
     ("engineer"), plus its semantic similarity to the query (sims, from the index's sentence vectors), so a hit
@@ -52,7 +77,7 @@ def best_sentences(
     sentences that carry on from them, since an answer often runs on past the sentence that names its topic."""
     units = sentence_units(text)
     if not units:
-        return ""
+        return units, []
     max_chars = rules.max_chars
     term_keys = analyzer.word_tokens(terms)
     wanted = {term_keys[t]: (weights or {}).get(t, 1.0) for t in terms if term_keys[t]}
@@ -91,13 +116,24 @@ def best_sentences(
         if j - 1 in chosen and j + 1 in chosen and eligible(j):
             chosen.append(j)
     chosen.sort()
-    out = units[chosen[0]]
+    return units, chosen
+
+
+def joined(units: Sequence[str], chosen: Sequence[int], max_chars: int) -> tuple[str, list[int], int]:
+    """The chosen sentences as one text cut at max_chars, where each of them starts in it, and how much of them the
+    cut kept."""
+    if not chosen:
+        return "", [], 0
+    out, starts = units[chosen[0]], [0]
     for a, b in pairwise(chosen):
         # two list items in a row read as one run-on sentence without a separator
-        out += (" … " if b != a + 1 else " " if units[a][-1] in ".!?:;" else " · ") + units[b]
-    if len(out) > max_chars:
-        out = out[:max_chars].rsplit(" ", 1)[0] + " …"
-    return out
+        out += " … " if b != a + 1 else " " if units[a][-1] in ".!?:;" else " · "
+        starts.append(len(out))
+        out += units[b]
+    if len(out) <= max_chars:
+        return out, starts, len(out)
+    kept = out[:max_chars].rsplit(" ", 1)[0]
+    return kept + " …", starts, len(kept)
 
 
 def marked_words(analyzer: Analyzer, text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
@@ -124,8 +160,13 @@ def utf16_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
 
 def highlight(analyzer: Analyzer, text: str, terms: Sequence[str]) -> str:
     """HTML-escapes text and wraps every word that the index holds as one of the query's words in <mark>."""
+    return marked(text, marked_words(analyzer, text, terms))
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """HTML-escapes text and wraps the spans in <mark>."""
     out, last = [], 0
-    for start, end in marked_words(analyzer, text, terms):
+    for start, end in spans:
         out.append(html.escape(text[last:start]))
         out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
         last = end
@@ -134,5 +175,16 @@ def highlight(analyzer: Analyzer, text: str, terms: Sequence[str]) -> str:
 
 
 def make_snippet(analyzer: Analyzer, text: str, terms: Sequence[str], **choice: Any) -> str:
-    """The snippet as shown: best_sentences (`choice`: its weights, sims, wants_number and rules), highlighted."""
-    return highlight(analyzer, best_sentences(analyzer, text, terms, **choice), terms)
+    """The snippet as shown: best_sentences (`choice`: its weights, sims, wants_number and rules), highlighted as
+    highlight would, from the chosen sentences' own words (a word the cut at max_chars split is gone with it)."""
+    units, chosen = chosen_sentences(analyzer, text, terms, **choice)
+    out, starts, kept = joined(units, chosen, choice.get("rules", DEFAULT_RULES).max_chars)
+    wanted = {k for k in analyzer.word_tokens(terms).values() if k}
+    spans = [
+        (start + a, start + b)
+        for i, start in zip(chosen, starts, strict=True)
+        if not wanted.isdisjoint(unit_keys(analyzer, units[i]))
+        for a, b, found in unit_words(analyzer, units[i])
+        if start + b <= kept and not wanted.isdisjoint(found)
+    ]
+    return marked(out, spans)
