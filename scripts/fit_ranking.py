@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.builds.snapshot import open_snapshot  # noqa: E402
 from indexer.ranking import RANKING_FILE, RankingConfig, Relevance, load_ranking, save_ranking  # noqa: E402
-from indexer.search.relevance import FEATURES  # noqa: E402
+from indexer.search.relevance import FEATURES, probability  # noqa: E402
 from indexer.search.searcher import Searcher  # noqa: E402
 from indexer.settings import get_settings  # noqa: E402
 from indexer.tuning.evaluation import (  # noqa: E402
@@ -108,6 +108,12 @@ class Collected:
     groups: np.ndarray
     ranks: np.ndarray
     right_doc: np.ndarray  # the result is from the judged document
+
+    def split(self, keep: np.ndarray) -> Collected:
+        """The results of the questions kept (a mask over questions), the questions numbered anew."""
+        number = np.cumsum(keep) - 1
+        rows = keep[self.groups]
+        return Collected(self.x[rows], number[self.groups[rows]], self.ranks[rows], self.right_doc[rows])
 
     def training(self, per_question: bool, answerable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows to fit on: first results labelled by whether their question is answerable (per_question), or every
@@ -185,11 +191,22 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         help="fit on every result (is it from the judged document) instead of first results (is the question "
         "answerable); per question did better out of fold",
     )
+    parser.add_argument(
+        "--leave-out",
+        type=lambda v: set(v.split(",")),
+        default=set(),
+        metavar="GROUPS",
+        help="fit without these groups' questions (esco, or the hand-written kinds: other_career, hr_policy, "
+        "other_language, off_topic, gibberish) and report how many of them the fitted model flags: does it hold on "
+        "questions of a source it never saw",
+    )
     parser.add_argument("--write", action="store_true", help=f"write the fitted model into {RANKING_FILE.name}")
     parser.add_argument("--fusion", action="store_true", help="fit the fusion weights instead (needs --esco)")
     args = parser.parse_args(argv)
     if args.fusion and not args.esco:
         parser.error("--fusion needs --esco")
+    if args.leave_out and args.write:
+        parser.error("--leave-out is a report: a model to write is fitted on every question")
     return args
 
 
@@ -209,15 +226,35 @@ def main(argv: list[str] | None = None) -> int:
     in_scope = np.array([a.doc is not None for a in asked])
     took = time.monotonic() - started
     print(f"{len(asked)} questions ({in_scope.sum()} in scope), {len(data.x)} results, {took:.0f} s")
+    held, held_asked = None, []
+    if args.leave_out:
+        (data, asked), (held, held_asked) = split_groups(data, asked, args.leave_out)
+        in_scope = np.array([a.doc is not None for a in asked])
+        print(f"left out of the fit: {len(held_asked)} questions of {sorted(args.leave_out)}")
     caught, subset, threshold, best = best_subset(data, in_scope, args)
     print(f"chosen {[FEATURES[i] for i in subset]}: out of fold, flagged per group {rates(best, threshold, asked)}")
     relevance = fitted_relevance(data, in_scope, subset, asked, caught, args)
     print(json.dumps(relevance.__dict__, indent=1, default=list))
+    if held is not None:
+        p = np.array([probability(relevance, dict(zip(FEATURES, row, strict=True))) for row in held.x])
+        flagged = rates(best_per_question(p, held.groups, len(held_asked)), relevance.threshold, held_asked)
+        print(f"left-out questions flagged by the model fitted without them, per group: {flagged}")
     if args.write:
         save_ranking(replace(config, relevance=relevance))
         print(f"written to {RANKING_FILE}; rebuild the index so that builds record it")
     snapshot.close()
     return 0
+
+
+def split_groups(
+    data: Collected, asked: list[Asked], groups: set[str]
+) -> tuple[tuple[Collected, list[Asked]], tuple[Collected, list[Asked]]]:
+    """The questions of other groups and those of these groups, each with its results."""
+    left = np.array([a.group in groups for a in asked])
+    return (data.split(~left), [a for a in asked if a.group not in groups]), (
+        data.split(left),
+        [a for a in asked if a.group in groups],
+    )
 
 
 def questions_asked(searcher: Searcher, args: argparse.Namespace) -> list[Asked]:
@@ -317,9 +354,7 @@ def fit_fusion(args: argparse.Namespace, settings, config: RankingConfig) -> int
     groups = np.array([j.group for j in judged])
     before = per_query(judged, config.fusion)
     rr, per_fold = cross_validate(judged, config.fusion, names, FOLDS)
-    summary = {
-        str(g): f"{before[groups == g].mean():.3f} -> {rr[groups == g].mean():.3f}" for g in sorted(set(groups))
-    }
+    summary = {str(g): f"{before[groups == g].mean():.3f} -> {rr[groups == g].mean():.3f}" for g in sorted(set(groups))}
     print(f"MRR@10, current weights -> {FOLDS}-fold out of fold: {summary}")
     for f, w in enumerate(per_fold):
         print(f"  fold {f}: {w}")

@@ -113,6 +113,22 @@ def esco_pairs(occupations: Sequence[Occupation], seed: int) -> list[Pair]:
     return pairs
 
 
+def guard_texts(careers: Sequence[CareerTexts], esco: Sequence[CareerTexts], esco_share: int, seed: int) -> list[str]:
+    """Texts whose base-model vectors training keeps (distillation): every passage, sentence and heading path of the
+    corpus, and a sample of the training occupations' lead passages. Labels move towards careers; these stay put, so
+    passage ranking inside a career is not forgotten."""
+    texts: list[str] = []
+    for c in careers:
+        texts += c.texts
+        for p in c.passages:
+            texts += sentence_texts(p, SENTENCE_MIN_WORDS)
+            if p.section:
+                texts.append(f"{c.title} {p.section.replace(PATH_SEP, ' ')}".lower())
+    leads = [c.texts[0] for c in esco]
+    texts += random.Random(seed).sample(leads, min(esco_share, len(leads)))
+    return list(dict.fromkeys(texts))
+
+
 def corpus_pairs(careers: Sequence[CareerTexts], seed: int) -> list[Pair]:
     """From the corpus itself: each title and alias to the lead passage and the name; each heading path to its
     passage, against another passage of the same career (which section answers, not which career)."""

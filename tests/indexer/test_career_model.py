@@ -15,7 +15,7 @@ from indexer.embed import embedder_identity, get_embedder
 from indexer.embed.base import CAREER_MODEL_DIR
 from indexer.settings import BUNDLED_MODEL, CAREER_MODEL, Settings
 from indexer.tuning.evaluation import read_esco, split_occupations
-from indexer.tuning.pairs import TEMPLATES, esco_pairs
+from indexer.tuning.pairs import TEMPLATES, esco_careers, esco_pairs, guard_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 ESCO = ROOT / "data" / "esco" / "occupations_en.csv"
@@ -78,3 +78,13 @@ def test_no_reported_or_tuning_occupation_reaches_training(split):
         for text in (p.positive, p.negative):
             assert text.split(PATH_SEP)[0] in titles  # a training occupation's name or passage
             assert text.partition(": ")[2] not in held_descriptions
+
+
+def test_the_guarded_texts_hold_nothing_of_a_reported_or_tuning_occupation(split):
+    """What training keeps in place is the corpus's own texts and training occupations' passages only."""
+    guarded = guard_texts([], esco_careers(split["train"]), 500, seed=28)
+    titles = {o.label for o in split["train"]}
+    held_descriptions = {o.description for o in split["report"] + split["tune"] if len(o.description) > 40}
+    assert len(guarded) == 500
+    for text in guarded:
+        assert text.split(PATH_SEP)[0] in titles and text.partition(": ")[2] not in held_descriptions
