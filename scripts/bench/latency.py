@@ -10,7 +10,8 @@ the two runs' totals. --rounds repeats both runs, alternately, and prints each r
 
 --peer txtai also serves the build's passages with txtai's API (uvicorn, one process; the same model from the same
 folder, by sentence-transformers on torch in float32, txtai's own way) and times the same questions against its
-/search (limit 10), end to end: an optional peer, installed with `pip install -e '.[peer]'`."""
+/search (limit 10), end to end, twice: with its text store (content: true) and with vectors only (ids and scores, txtai at
+its fastest). An optional peer, installed with `pip install -e '.[peer]'`."""
 
 from __future__ import annotations
 
@@ -95,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
         if lone:
             print(f"queries embedded on more than one thread: {sum(lone):.0f} of {len(lone)}")
         if args.peer:
-            peer = measure_txtai(args, queries, log)
-            t50, _, t99 = percentiles(peer)
-            print(f"txtai, the same questions: end to end p50 {t50:.2f} ms, p99 {t99:.2f} ms")
+            for content, kind in ((True, "with its text store"), (False, "vectors only, ids and scores")):
+                t50, _, t99 = percentiles(measure_txtai(args, queries, log, content))
+                print(f"txtai ({kind}), the same questions: end to end p50 {t50:.2f} ms, p99 {t99:.2f} ms")
     return 0
 
 
@@ -169,8 +170,9 @@ def measure(args: argparse.Namespace, queries: list[str], log: Path, probed: boo
     return {"server": kind, "total": total, "took": took, "gap": gap, "records": records}
 
 
-def measure_txtai(args: argparse.Namespace, queries: list[str], log: Path) -> list[float]:
-    """txtai's API on the live build's passages, the same model: end-to-end ms of each question, from one client."""
+def measure_txtai(args: argparse.Namespace, queries: list[str], log: Path, content: bool = True) -> list[float]:
+    """txtai's API on the live build's passages, the same model: end-to-end ms of each question, from one client.
+    content=False is txtai at its fastest: the vectors only, answers of ids and scores."""
     import httpx
 
     from indexer.builds.snapshot import open_snapshot
@@ -185,7 +187,7 @@ def measure_txtai(args: argparse.Namespace, queries: list[str], log: Path) -> li
         "embeddings": {
             "path": str(model_path(settings.model)),
             "method": "sentence-transformers",
-            "content": True,
+            "content": content,
             "vectors": {"model_kwargs": {"dtype": "float32"}},  # the career model's file holds float16 weights
         },
     }
