@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -44,19 +45,22 @@ def unit_words(analyzer: Analyzer, unit: str) -> tuple[tuple[int, int, frozenset
     return analyzer.remember("words", unit, make)
 
 
-def best_sentences(
-    analyzer: Analyzer,
-    text: str,
-    terms: Sequence[str],
-    weights: Mapping[str, float] | None = None,
-    sims: Mapping[str, float] | None = None,
-    wants_number: bool = False,
-    rules: Snippets = DEFAULT_RULES,
-) -> str:
-    """The sentences of a passage closest to the query, in passage order ("…" between them if apart): those
-    chosen_sentences picks, joined."""
-    units, chosen = chosen_sentences(analyzer, text, terms, weights, sims, wants_number, rules)
-    return joined(units, chosen, rules.max_chars)[0]
+@dataclass(frozen=True)
+class Chosen:
+    """The sentences a snippet shows: the passage's sentences, which of them (in passage order), the text they make
+    (joined, cut at max_chars), where each starts in it, and how much of them the cut kept."""
+
+    units: tuple[str, ...]
+    picked: list[int]
+    text: str
+    starts: list[int]
+    kept: int
+
+
+def best_sentences(analyzer: Analyzer, text: str, terms: Sequence[str], *choice: Any, **named: Any) -> str:
+    """The sentences of a passage closest to the query, in passage order ("…" between them if apart): the text of
+    chosen_sentences (the same arguments)."""
+    return chosen_sentences(analyzer, text, terms, *choice, **named).text
 
 
 def chosen_sentences(
@@ -67,8 +71,8 @@ def chosen_sentences(
     sims: Mapping[str, float] | None = None,
     wants_number: bool = False,
     rules: Snippets = DEFAULT_RULES,
-) -> tuple[tuple[str, ...], list[int]]:
-    """The passage's sentences and which of them a snippet shows, in passage order.
+) -> Chosen:
+    """The sentences of the passage that a snippet shows.
 
     A sentence scores by the query words it holds, a rare word ("Zurich") counting for more than a common one
     ("engineer"), plus its semantic similarity to the query (sims, from the index's sentence vectors), so a hit
@@ -77,7 +81,7 @@ def chosen_sentences(
     sentences that carry on from them, since an answer often runs on past the sentence that names its topic."""
     units = sentence_units(text)
     if not units:
-        return units, []
+        return Chosen(units, [], "", [], 0)
     max_chars = rules.max_chars
     term_keys = analyzer.word_tokens(terms)
     wanted = {term_keys[t]: (weights or {}).get(t, 1.0) for t in terms if term_keys[t]}
@@ -116,7 +120,7 @@ def chosen_sentences(
         if j - 1 in chosen and j + 1 in chosen and eligible(j):
             chosen.append(j)
     chosen.sort()
-    return units, chosen
+    return Chosen(units, chosen, *joined(units, chosen, max_chars))
 
 
 def joined(units: Sequence[str], chosen: Sequence[int], max_chars: int) -> tuple[str, list[int], int]:
@@ -177,14 +181,13 @@ def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def make_snippet(analyzer: Analyzer, text: str, terms: Sequence[str], **choice: Any) -> str:
     """The snippet as shown: best_sentences (`choice`: its weights, sims, wants_number and rules), highlighted as
     highlight would, from the chosen sentences' own words (a word the cut at max_chars split is gone with it)."""
-    units, chosen = chosen_sentences(analyzer, text, terms, **choice)
-    out, starts, kept = joined(units, chosen, choice.get("rules", DEFAULT_RULES).max_chars)
+    chosen = chosen_sentences(analyzer, text, terms, **choice)
     wanted = {k for k in analyzer.word_tokens(terms).values() if k}
     spans = [
         (start + a, start + b)
-        for i, start in zip(chosen, starts, strict=True)
-        if not wanted.isdisjoint(unit_keys(analyzer, units[i]))
-        for a, b, found in unit_words(analyzer, units[i])
-        if start + b <= kept and not wanted.isdisjoint(found)
+        for i, start in zip(chosen.picked, chosen.starts, strict=True)
+        if not wanted.isdisjoint(unit_keys(analyzer, chosen.units[i]))
+        for a, b, found in unit_words(analyzer, chosen.units[i])
+        if start + b <= chosen.kept and not wanted.isdisjoint(found)
     ]
-    return marked(out, spans)
+    return marked(chosen.text, spans)
