@@ -10,8 +10,8 @@ the two runs' totals. --rounds repeats both runs, alternately, and prints each r
 
 --peer txtai also serves the build's passages with txtai's API (uvicorn, one process; the same model from the same
 folder, by sentence-transformers on torch in float32, txtai's own way) and times the same questions against its
-/search (limit 10), end to end, twice: with its text store (content: true) and with vectors only (ids and scores, txtai at
-its fastest). An optional peer, installed with `pip install -e '.[peer]'`."""
+/search (limit 10), end to end, twice: with its text store (content: true) and with vectors only (ids and scores,
+txtai at its fastest). An optional peer, installed with `pip install -e '.[peer]'`."""
 
 from __future__ import annotations
 
