@@ -82,9 +82,9 @@ def test_no_reported_or_tuning_occupation_reaches_training(split):
 
 def test_the_guarded_texts_hold_nothing_of_a_reported_or_tuning_occupation(split):
     """What training keeps in place is the corpus's own texts and training occupations' passages only."""
-    guarded = guard_texts([], esco_careers(split["train"]), 500, seed=28)
+    guarded = guard_texts([], esco_careers(split["train"][:300]), 200, seed=28)
     titles = {o.label for o in split["train"]}
     held_descriptions = {o.description for o in split["report"] + split["tune"] if len(o.description) > 40}
-    assert len(guarded) == 500
+    assert len(guarded) == 200
     for text in guarded:
         assert text.split(PATH_SEP)[0] in titles and text.partition(": ")[2] not in held_descriptions
